@@ -1,0 +1,1 @@
+"""facade: one user-account core behind several legacy HTTP API dialects."""

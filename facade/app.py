@@ -1,0 +1,56 @@
+"""Builds the aiohttp application: the one place where parts are wired together."""
+from __future__ import annotations
+
+import json
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from facade.config import Config
+from facade.core import UserCore
+from facade.core.operations import signatures
+from facade.core.passwords import PasswordHasher
+from facade.dialect.declarations import Dialect
+from facade.dialect.endpoint import add_routes
+from facade.dialect.errors import outcome_responses, request_ids
+from facade.dialect.loader import load_dialects
+from facade.keys import CONFIG, CORE, STORE
+from facade.store import open_store
+
+HEALTH = "/_facade/health"
+
+
+def load_config_dialects(config: Config) -> list[Dialect]:
+    """Every enabled mapping, checked against the core's operations; raises MappingError."""
+    return load_dialects(
+        config.path("mappings.dir"), signatures(UserCore),
+        schemas_dir=config.path("mappings.schemas_dir"), enabled=config["mappings.enabled"],
+        validate_responses=config["mappings.validate_responses"])
+
+
+def init_app(config: Config) -> web.Application:
+    """Mappings are loaded and checked here, before anything is served."""
+    dialects = load_config_dialects(config)
+    app = web.Application(middlewares=[request_ids, outcome_responses],
+                          client_max_size=config["server.max_body_bytes"])
+    app[CONFIG] = config
+    app.cleanup_ctx.append(_core)
+    app.router.add_get(HEALTH, health)
+    add_routes(app, dialects)
+    return app
+
+
+async def _core(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    store = await open_store(config["storage.url"])
+    hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"])
+    app[STORE] = store
+    app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
+                         session_ttl_max=config["security.session_ttl_max"])
+    yield
+    await store.close()
+
+
+async def health(request: web.Request) -> web.Response:
+    await request.app[STORE].ping()
+    return web.json_response({"status": "ok"}, dumps=lambda v: json.dumps(v, separators=(",", ":")))

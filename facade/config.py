@@ -1,0 +1,142 @@
+"""Loads config.yaml: built-in defaults, then the file, then ``--set`` overrides,
+validated against schemas/config.schema.json.
+
+Relative paths in the file are resolved against the file's folder; relative
+paths given with ``--set`` against the working directory, as a shell user
+expects.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import yaml
+
+from facade.dialect.loader import ENGINE_SCHEMAS
+
+DEFAULT_FILE = "config.yaml"
+ENV_VAR = "FACADE_CONFIG"
+DEFAULTS: dict[str, Any] = {
+    "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024},
+    "storage": {"url": "sqlite:///var/facade.db"},
+    "mappings": {"dir": "mappings", "schemas_dir": "schemas", "enabled": None, "validate_responses": False},
+    "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
+                 "session_ttl": 86400, "session_ttl_max": 30 * 86400},
+    "notify": {"outbox": "var/outbox.jsonl"},
+    "logging": {"level": "INFO"},
+}
+PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    values: dict[str, Any]
+
+    def __getitem__(self, dotted: str) -> Any:
+        value: Any = self.values
+        for part in dotted.split("."):
+            value = value[part]
+        return value
+
+    def path(self, dotted: str) -> Path:
+        return Path(self[dotted])
+
+
+def load(path: str | None = None, overrides: list[str] = ()) -> Config:
+    file = _pick_file(path)
+    values = copy.deepcopy(DEFAULTS)
+    if file is not None:
+        _merge(values, _absolute(_read(file), file.parent), str(file))
+    for item in overrides:
+        key, value = _parse_override(item)
+        _merge(values, _absolute(_nest(key, value), Path.cwd()), f"--set {item}")
+    _validate(values, str(file or "defaults"))
+    return Config(str(file or "defaults"), values)
+
+
+def _pick_file(path: str | None) -> Path | None:
+    chosen = path or os.environ.get(ENV_VAR)
+    if chosen:
+        file = Path(chosen)
+        if not file.is_file():
+            raise ConfigError(f"{chosen}: no such config file")
+        return file.resolve()
+    default = Path(DEFAULT_FILE)
+    return default.resolve() if default.is_file() else None
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{file}: not valid YAML: {error}".replace("\n", " ")) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: top level must be a mapping of sections")
+    return data
+
+
+def _parse_override(item: str) -> tuple[str, Any]:
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set {item}: expected KEY=VALUE")
+    try:
+        return key, yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        return key, raw
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    for part in reversed(dotted.split(".")):
+        value = {part: value}
+    return value
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any], origin: str) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, origin)
+        elif key not in into:
+            raise ConfigError(f"{origin}: unknown key {key!r} (known: {', '.join(into)})")
+        else:
+            into[key] = value
+
+
+def _absolute(values: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Resolves the path-valued keys present in ``values`` against ``base``."""
+    for dotted in PATH_KEYS:
+        section, key = dotted.split(".")
+        value = values.get(section, {}).get(key) if isinstance(values.get(section), dict) else None
+        if isinstance(value, str) and value:
+            values[section][key] = str(base / value)
+    storage = values.get("storage")
+    if isinstance(storage, dict) and isinstance(storage.get("url"), str):
+        storage["url"] = _absolute_url(storage["url"], base)
+    return values
+
+
+def _absolute_url(url: str, base: Path) -> str:
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite" or parts.path.startswith("//"):
+        return url
+    return f"sqlite:///{base / parts.path.lstrip('/')}"
+
+
+def _validate(values: dict[str, Any], origin: str) -> None:
+    schema = json.loads((ENGINE_SCHEMAS / "config.schema.json").read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(values))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "top level"
+        raise ConfigError(f"{origin}: {where}: {error.message}")

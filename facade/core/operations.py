@@ -1,0 +1,74 @@
+"""Marks which core methods are operations a mapping may call.
+
+The engine reads each operation's keyword-only parameters and its return
+annotation to check mappings at start-up; that signature is the contract.
+"""
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, Callable
+
+_MARK = "__facade_operation__"
+
+# Parameters the engine fills itself, never from the wire.
+SESSION = "session"   # the caller's Session, found through the dialect's session carrier
+ORIGIN = "origin"     # the name of the dialect serving the request
+ENGINE_SUPPLIED = (SESSION, ORIGIN)
+
+
+def operation(fn: Callable) -> Callable:
+    setattr(fn, _MARK, True)
+    return fn
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: str
+    required: frozenset[str]
+    optional: frozenset[str]
+    result: type | None
+    hints: dict[str, Any]
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        return self.required | self.optional
+
+    def result_fields(self) -> dict[str, Any]:
+        return _dataclass_fields(self.result)
+
+
+def _dataclass_fields(cls: Any) -> dict[str, Any]:
+    if not (isinstance(cls, type) and is_dataclass(cls)):
+        return {}
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def nested_fields(annotation: Any) -> dict[str, Any]:
+    """Fields of a dataclass annotation (``User | None`` counts as ``User``)."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        found = _dataclass_fields(candidate)
+        if found:
+            return found
+    return {}
+
+
+def signatures(core: type | object) -> dict[str, Signature]:
+    """The operations of a core class (or instance), by name."""
+    return {name: _signature(name, member) for name, member in inspect.getmembers(core, callable)
+            if getattr(member, _MARK, False)}
+
+
+def _signature(name: str, method: Callable) -> Signature:
+    params = [p for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    hints = typing.get_type_hints(method)
+    result = hints.get("return")
+    return Signature(
+        name=name,
+        required=frozenset(p.name for p in params if p.default is inspect.Parameter.empty),
+        optional=frozenset(p.name for p in params if p.default is not inspect.Parameter.empty),
+        result=None if result is type(None) else result,
+        hints=hints,
+    )

@@ -1,0 +1,132 @@
+"""The closed list of domain outcomes the core can report.
+
+Each outcome has a stable ``id``. Outcomes form a tree: a mapping that does
+not name ``username_taken`` may still name its parent ``user_exists``, and
+the engine walks the class MRO to find the most specific entry a dialect
+declares. ``detail`` is for logs only; no dialect shows it to a client.
+"""
+from __future__ import annotations
+
+
+class Outcome(Exception):
+    id = "outcome"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.id)
+        self.detail = detail
+
+    @classmethod
+    def chain(cls) -> list[str]:
+        """Ids from this outcome up to (not including) the root, most specific first."""
+        return [k.id for k in cls.__mro__ if isinstance(k, type) and issubclass(k, Outcome) and k is not Outcome]
+
+
+class Internal(Outcome):
+    """Anything unexpected; rendered with the dialect's default error."""
+    id = "internal"
+
+
+class InvalidInput(Outcome):
+    id = "invalid_input"
+
+
+class MissingParameter(InvalidInput):
+    id = "missing_parameter"
+
+
+class InvalidParameter(InvalidInput):
+    id = "invalid_parameter"
+
+
+class MalformedBody(InvalidInput):
+    id = "malformed_body"
+
+
+class UnsupportedMediaType(InvalidInput):
+    id = "unsupported_media_type"
+
+
+class BodyTooLarge(InvalidInput):
+    id = "body_too_large"
+
+
+class InvalidPhone(InvalidInput):
+    id = "invalid_phone"
+
+
+class InvalidEmail(InvalidInput):
+    id = "invalid_email"
+
+
+class InvalidUsername(InvalidInput):
+    id = "invalid_username"
+
+
+class PasswordMismatch(InvalidInput):
+    id = "password_mismatch"
+
+
+class WeakPassword(InvalidInput):
+    id = "weak_password"
+
+
+class UserExists(Outcome):
+    id = "user_exists"
+
+
+class UsernameTaken(UserExists):
+    id = "username_taken"
+
+
+class PhoneTaken(UserExists):
+    id = "phone_taken"
+
+
+class EmailTaken(UserExists):
+    id = "email_taken"
+
+
+class NoSuchUser(Outcome):
+    id = "no_such_user"
+
+
+class WrongPassword(Outcome):
+    id = "wrong_password"
+
+
+class NotLoggedIn(Outcome):
+    id = "not_logged_in"
+
+
+class TokenInvalid(NotLoggedIn):
+    """A token was sent but is unknown, revoked or expired: still 'not logged in'."""
+    id = "token_invalid"
+
+
+class CodeInvalid(Outcome):
+    id = "code_invalid"
+
+
+class CodeExpired(CodeInvalid):
+    id = "code_expired"
+
+
+class CodeAttemptsExceeded(CodeInvalid):
+    id = "code_attempts_exceeded"
+
+
+class RateLimited(Outcome):
+    id = "rate_limited"
+
+
+class AppInvalid(Outcome):
+    id = "app_invalid"
+
+
+def _all(cls: type[Outcome]) -> list[type[Outcome]]:
+    return [cls] + [d for sub in cls.__subclasses__() for d in _all(sub)]
+
+
+OUTCOMES: dict[str, type[Outcome]] = {c.id: c for c in _all(Outcome) if c is not Outcome}
+
+TAKEN = {"username": UsernameTaken, "phone": PhoneTaken, "email": EmailTaken}

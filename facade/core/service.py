@@ -1,0 +1,132 @@
+"""The unified user core: no HTTP, no YAML, no dialect names."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Any, Callable, Literal
+
+from facade.core import identifiers
+from facade.core.models import LoggedIn, Registered, Session, User
+from facade.core.operations import operation
+from facade.core.outcomes import (TAKEN, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
+                                  PasswordMismatch, TokenInvalid, WrongPassword)
+from facade.core.passwords import PasswordHasher
+from facade.store import Conflict, Store
+
+PASSWORD_MAX = 1024  # beyond any real password; bounds the work one request can ask for
+_COLUMN_FIELD = {"username_key": "username", "phone": "phone", "email": "email"}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(**{k: row[k] for k in User.__dataclass_fields__})
+
+
+def _session(row: dict[str, Any]) -> Session:
+    return Session(**{k: row[k] for k in Session.__dataclass_fields__})
+
+
+class UserCore:
+    def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int,
+                 session_ttl_max: int, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._ttl = session_ttl
+        self._ttl_max = session_ttl_max
+        self._clock = clock
+
+    @operation
+    async def register(self, *, password: str, username: str | None = None,
+                       phone: str | None = None, email: str | None = None,
+                       password_confirmation: str | None = None,
+                       nickname: str | None = None) -> Registered:
+        """Checks run in a fixed order (identifiers' shape, then whether each is
+        taken, then the password), which is the order the legacy servers used."""
+        ids = self._identifiers(username=username, phone=phone, email=email)
+        for key, value in ids.items():
+            if await self._store.find_user(key, value):
+                raise TAKEN[_COLUMN_FIELD[key]](key)
+        if password_confirmation is not None and password_confirmation != password:
+            raise PasswordMismatch()
+        _check_password(password)
+        now = self._clock()
+        values = {**ids, "username": identifiers.username(username) if username else None,
+                  "nickname": nickname, "password_hash": await self._hasher.hash(password),
+                  "created_at": now, "updated_at": now}
+        try:
+            row = await self._store.insert_user(values)
+        except Conflict as taken:  # lost a race with a concurrent registration
+            raise TAKEN[_COLUMN_FIELD[taken.field]](taken.field) from None
+        return Registered(user=_user(row))
+
+    @staticmethod
+    def _identifiers(**given: str | None) -> dict[str, str]:
+        if not any(given.values()):
+            raise MissingParameter("username, phone or email")
+        ids = {}
+        if given["phone"]:
+            ids["phone"] = identifiers.phone(given["phone"])
+        if given["email"]:
+            ids["email"] = identifiers.email(given["email"])
+        if given["username"]:
+            ids = {"username_key": identifiers.username_key(identifiers.username(given["username"])), **ids}
+        return ids
+
+    @operation
+    async def login(self, *, identifier: str, password: str, ttl: int | None = None,
+                    origin: str = "") -> LoggedIn:
+        lifetime = self._lifetime(ttl)
+        row = await self._find_by_identifier(identifier)
+        if row is None:
+            await self._hasher.waste_time(password)
+            raise NoSuchUser()
+        if not await self._hasher.verify(password, row["password_hash"]):
+            raise WrongPassword()
+        secret = secrets.token_hex(16)
+        now = self._clock()
+        session = await self._store.insert_session({
+            "user_id": row["id"], "token_hash": token_hash(secret), "origin": origin,
+            "created_at": now, "expires_at": now + lifetime})
+        return LoggedIn(user=_user(row), session=_session(session), token=secret)
+
+    async def _find_by_identifier(self, identifier: str) -> dict[str, Any] | None:
+        try:
+            key, value = identifiers.classify(identifier)
+        except InvalidInput:  # a malformed identifier names nobody
+            return None
+        return await self._store.find_user(key, value)
+
+    def _lifetime(self, ttl: int | None) -> int:
+        if ttl is None:
+            return self._ttl
+        if not 0 < ttl <= self._ttl_max:
+            raise InvalidParameter(f"session lifetime {ttl} outside 1..{self._ttl_max}")
+        return ttl
+
+    @operation
+    async def logout(self, *, session: Session) -> None:
+        await self._store.revoke_session(session.id, self._clock())
+
+    @operation
+    async def check_available(self, *, kind: Literal["username", "phone", "email"], value: str) -> None:
+        """Raises the matching ``*_taken`` outcome if someone holds ``value``."""
+        ids = self._identifiers(**{k: value if k == kind else None for k in _COLUMN_FIELD.values()})
+        for key, normalised in ids.items():
+            if await self._store.find_user(key, normalised):
+                raise TAKEN[kind](kind)
+
+    async def authenticate(self, secret: str) -> Session:
+        """The live session a token's secret names; TokenInvalid otherwise."""
+        row = await self._store.find_live_session(token_hash(secret), self._clock())
+        if row is None:
+            raise TokenInvalid()
+        return _session(row)
+
+
+def _check_password(password: str) -> None:
+    if len(password) > PASSWORD_MAX:
+        raise InvalidParameter("password longer than %d characters" % PASSWORD_MAX)

@@ -1,0 +1,170 @@
+"""A dialect as the engine holds it after start-up: parameters, routes and
+envelopes, built from a mapping file and already checked."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from jsonschema.protocols import Validator
+
+from facade.core.outcomes import MissingParameter, InvalidParameter, Outcome
+from facade.dialect.sources import Inputs
+from facade.dialect.templates import render
+from facade.dialect.transforms import to_str
+
+ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Param:
+    target: str
+    name: str | None
+    sources: tuple[str, ...]
+    required: bool = True
+    transforms: tuple[Callable[[Any], Any], ...] = ()
+    default: Any = ABSENT
+    choose: dict[str, Any] | None = None
+    const: Any = ABSENT
+
+    def extract(self, inputs: Inputs) -> Any:
+        """The value for the core, ABSENT if optional and not sent; raises outcomes."""
+        if self.const is not ABSENT:
+            return self.const
+        raw = read(inputs, self.sources, self.name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if self.required:
+                raise MissingParameter(self.name)
+            if self.default is ABSENT:
+                return ABSENT
+            raw = self.default
+        value = raw
+        for transform in self.transforms:
+            value = transform(value)
+        return self._chosen(value) if self.choose is not None else value
+
+    def _chosen(self, value: Any) -> Any:
+        key = json.dumps(value) if not isinstance(value, str) else value
+        if key not in self.choose:
+            raise InvalidParameter(f"{self.name}: {key[:40]!r} is not one of {sorted(self.choose)}")
+        return self.choose[key]
+
+
+def read(inputs: Inputs, sources: tuple[str, ...], name: str) -> Any:
+    for source in sources:
+        value = inputs.get(source, name)
+        if value is not None:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One ``when`` entry: a wire parameter's presence or exact value."""
+    name: str
+    sources: tuple[str, ...]
+    equals: str | None = None
+    present: bool | None = None
+
+    def __str__(self) -> str:
+        if self.present is not None:
+            return f"{self.name} {'present' if self.present else 'absent'}"
+        return f"{self.name}={self.equals}"
+
+    def given(self, inputs: Inputs) -> bool:
+        raw = read(inputs, self.sources, self.name)
+        return raw is not None and raw != ""
+
+    def holds(self, inputs: Inputs) -> bool:
+        if self.present is not None:
+            return self.given(inputs) == self.present
+        raw = read(inputs, self.sources, self.name)
+        try:
+            return raw is not None and to_str(raw) == self.equals
+        except InvalidParameter:
+            return False
+
+
+@dataclass(frozen=True)
+class Envelope:
+    status: int
+    slots: dict[str, Any]
+    body: Any  # compiled template
+
+
+@dataclass
+class Route:
+    name: str
+    method: str
+    paths: tuple[str, ...]
+    operation: str
+    label: str
+    conditions: tuple[Condition, ...] = ()
+    params: tuple[Param, ...] = ()
+    success: dict[str, Any] = field(default_factory=dict)
+    data: Any = None
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    validator: Validator | None = None
+    supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
+
+    def matches(self, inputs: Inputs) -> bool:
+        return all(c.holds(inputs) for c in self.conditions)
+
+    def arguments(self, inputs: Inputs) -> dict[str, Any]:
+        values = ((p.target, p.extract(inputs)) for p in self.params)
+        return {target: value for target, value in values if value is not ABSENT}
+
+
+@dataclass(frozen=True)
+class JsonStyle:
+    separators: tuple[str, str]
+    ascii: bool
+    content_type: str
+
+    def encode(self, body: Any) -> bytes:
+        return json.dumps(body, ensure_ascii=self.ascii, separators=self.separators).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """Where the session token travels, tried in order, and its wire form."""
+    places: tuple[tuple[str, str], ...]
+    token: str
+
+    def find(self, inputs: Inputs) -> str | None:
+        for source, name in self.places:
+            value = inputs.get(source, name)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return None
+
+
+@dataclass
+class Dialect:
+    name: str
+    file: str
+    style: JsonStyle
+    success: Envelope
+    failure: Envelope
+    outcomes: dict[str, dict[str, Any]]
+    routes: list[Route]
+    session: Carrier | None = None
+    validator: Validator | None = None
+
+    def success_body(self, route: Route, context: dict[str, Any]) -> tuple[int, Any]:
+        slots = {**self.success.slots, **route.success, "data": render(route.data, context)}
+        return slots.pop("status", self.success.status), render(self.success.body, slots)
+
+    def failure_body(self, outcome: type[Outcome], route: Route | None) -> tuple[int, Any]:
+        slots = {**self.failure.slots, **self.outcomes["default"], **self._entry(outcome, route)}
+        return slots.pop("status", self.failure.status), render(self.failure.body, slots)
+
+    def _entry(self, outcome: type[Outcome], route: Route | None) -> dict[str, Any]:
+        """The most specific entry for this outcome: its own id before its
+        parents', and at each id the route's entry before the dialect's."""
+        tables = (route.outcomes, self.outcomes) if route else (self.outcomes,)
+        for outcome_id in outcome.chain():
+            for table in tables:
+                if outcome_id in table:
+                    return table[outcome_id]
+        return {}

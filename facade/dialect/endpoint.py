@@ -1,0 +1,76 @@
+"""One aiohttp handler per method and path: picks the route whose 'when'
+holds, gathers the operation's arguments, calls the core once, and renders
+the success envelope. Failures leave as outcomes for the error middleware."""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from facade.core import UserCore
+from facade.core.operations import ORIGIN, SESSION
+from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
+from facade.dialect.declarations import Dialect, Route
+from facade.dialect.responses import respond
+from facade.dialect.sources import Inputs
+from facade.dialect.tokens import CODECS
+from facade.keys import CORE, DIALECT, ROUTE
+
+
+class Endpoint:
+    def __init__(self, dialect: Dialect, routes: list[Route]) -> None:
+        self.dialect = dialect
+        self.routes = routes
+        self._supplied: dict[str, Callable[[Inputs, UserCore], Awaitable[Any]]] = {
+            SESSION: self._session, ORIGIN: self._origin}
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        request[DIALECT] = self.dialect
+        inputs = await Inputs.read(request)
+        route = self._pick(inputs)
+        request[ROUTE] = route
+        core = request.app[CORE]
+        arguments = route.arguments(inputs)
+        for name in route.supplied:
+            arguments[name] = await self._supplied[name](inputs, core)
+        result = await getattr(core, route.operation)(**arguments)
+        status, body = self.dialect.success_body(route, self._context(result))
+        return respond(self.dialect, route, status, body)
+
+    def _pick(self, inputs: Inputs) -> Route:
+        for route in self.routes:
+            if route.matches(inputs):
+                return route
+        absent = [c.name for r in self.routes for c in r.conditions if c.equals is not None and not c.given(inputs)]
+        if absent:
+            raise MissingParameter(absent[0])
+        raise InvalidParameter("no route's 'when' matches this request")
+
+    async def _session(self, inputs: Inputs, core: UserCore) -> Any:
+        carrier = self.dialect.session
+        wire = carrier.find(inputs)
+        if wire is None:
+            raise NotLoggedIn()
+        return await core.authenticate(CODECS[carrier.token].decode(wire))
+
+    async def _origin(self, inputs: Inputs, core: UserCore) -> str:
+        return self.dialect.name
+
+    def _context(self, result: Any) -> dict[str, Any]:
+        if not is_dataclass(result):
+            return {}
+        context = {f.name: getattr(result, f.name) for f in fields(result)}
+        if "token" in context and self.dialect.session is not None:
+            context["token"] = CODECS[self.dialect.session.token].encode(result)
+        return context
+
+
+def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
+    for dialect in dialects:
+        grouped: dict[tuple[str, str], list[Route]] = {}
+        for route in dialect.routes:
+            for path in route.paths:
+                grouped.setdefault((route.method, path), []).append(route)
+        for (method, path), routes in grouped.items():
+            app.router.add_route(method, path, Endpoint(dialect, routes))

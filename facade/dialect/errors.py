@@ -1,0 +1,48 @@
+"""The one place where failures become responses.
+
+A domain outcome is rendered in the envelope of the dialect that was
+serving the request; anything unexpected is logged with the request id and
+rendered as the 'internal' outcome, so a client never sees a traceback.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from facade.core.outcomes import Internal, Outcome
+from facade.dialect.responses import ContractViolation, respond
+from facade.keys import DIALECT, REQUEST_ID, ROUTE
+
+log = logging.getLogger("facade.requests")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[REQUEST_ID] = uuid.uuid4().hex
+    response = await handler(request)
+    response.headers["X-Request-Id"] = request[REQUEST_ID]
+    return response
+
+
+@web.middleware
+async def outcome_responses(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except (web.HTTPException, ContractViolation):
+        raise
+    except Outcome as outcome:
+        kind: type[Outcome] = type(outcome)
+        log.info("request %s: %s (%s)", request[REQUEST_ID], outcome.id, outcome.detail)
+    except Exception:
+        kind = Internal
+        log.exception("request %s: unexpected error", request[REQUEST_ID])
+    dialect = request.get(DIALECT)
+    if dialect is None:
+        raise web.HTTPInternalServerError()
+    route = request.get(ROUTE)
+    status, body = dialect.failure_body(kind, route)
+    return respond(dialect, route, status, body)

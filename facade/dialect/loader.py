@@ -1,0 +1,258 @@
+"""Reads mappings/*.yaml into checked Dialects, or fails naming file, route and reason.
+
+Everything a request could trip over is checked here, before the server
+serves anything: the file against schemas/mapping.schema.json, each route
+against the core operation it calls, each template reference against what
+that operation returns, each outcome id against the core's closed list.
+"""
+from __future__ import annotations
+
+import json
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
+from facade.core.outcomes import OUTCOMES
+from facade.dialect.declarations import (ABSENT, Carrier, Condition, Dialect, Envelope, JsonStyle,
+                                         Param, Route)
+from facade.dialect.sources import DEFAULT_SOURCES
+from facade.dialect.templates import check_refs, compile_template
+from facade.dialect.transforms import TRANSFORMS, to_str
+
+ENGINE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
+FILE_LEVEL = "-"
+
+
+class MappingError(Exception):
+    def __init__(self, file: str, route: str, reason: str) -> None:
+        super().__init__(f"{file}: {route}: {reason}")
+        self.file, self.route, self.reason = file, route, reason
+
+
+def load_dialects(directory: Path, signatures: dict[str, Signature], *,
+                  schemas_dir: Path, enabled: list[str] | None = None,
+                  validate_responses: bool = False) -> list[Dialect]:
+    files = sorted(directory.glob("*.yaml"))
+    names = [f.stem for f in files]
+    for wanted in enabled or ():
+        if wanted not in names:
+            raise MappingError(str(directory / f"{wanted}.yaml"), FILE_LEVEL, "enabled in config but no such file")
+    loader = _Loader(signatures, schemas_dir, validate_responses)
+    dialects = [loader.dialect(f) for f in files if enabled is None or f.stem in enabled]
+    _check_no_overlap(dialects)
+    return dialects
+
+
+def _mapping_schema() -> dict[str, Any]:
+    return json.loads((ENGINE_SCHEMAS / "mapping.schema.json").read_text(encoding="utf-8"))
+
+
+class _Loader:
+    def __init__(self, signatures: dict[str, Signature], schemas_dir: Path, validate: bool) -> None:
+        self.signatures = signatures
+        self.schemas_dir = schemas_dir
+        self.validate = validate
+        self.schema = jsonschema.Draft202012Validator(_mapping_schema())
+
+    def dialect(self, file: Path) -> Dialect:
+        raw = self._read(file)
+        where = str(file)
+        try:
+            return self._build(file, raw)
+        except _RouteError as error:
+            raise MappingError(where, error.route, error.reason) from None
+        except ValueError as error:
+            raise MappingError(where, FILE_LEVEL, str(error)) from None
+
+    def _read(self, file: Path) -> dict[str, Any]:
+        try:
+            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise MappingError(str(file), FILE_LEVEL, f"not valid YAML: {error}".replace("\n", " ")) from None
+        error = jsonschema.exceptions.best_match(self.schema.iter_errors(raw))
+        if error is not None:
+            raise MappingError(str(file), _route_at(raw, error.absolute_path), _schema_reason(error))
+        return raw
+
+    def _build(self, file: Path, raw: dict[str, Any]) -> Dialect:
+        style = raw["json"]
+        success, failure = (_envelope(raw["envelope"][k], k) for k in ("success", "failure"))
+        outcomes = _outcome_table(raw["outcomes"], failure, "outcomes")
+        session = raw.get("session")
+        carrier = Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"]) if session else None
+        dialect = Dialect(
+            name=file.stem, file=str(file),
+            style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
+            success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
+            validator=self._validator(raw.get("schemas", {}).get("response")))
+        dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
+        _check_dispatch(dialect.routes)
+        return dialect
+
+    def _validator(self, name: str | None) -> Any:
+        if name is None:
+            return None
+        schema = self._load_schema(name)  # loaded even when not validating: a bad name fails now
+        return jsonschema.Draft202012Validator(schema) if self.validate else None
+
+    def _load_schema(self, name: str) -> dict[str, Any]:
+        path = self.schemas_dir / name
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except (OSError, ValueError, jsonschema.SchemaError) as error:
+            raise ValueError(f"response schema {path}: {str(error).splitlines()[0]}") from None
+        return schema
+
+    def _route(self, raw: dict[str, Any], dialect: Dialect) -> Route:
+        paths = tuple(raw["path"]) if isinstance(raw["path"], list) else (raw["path"],)
+        label = f"{raw['method']} {paths[0]} ({raw['name']})"
+        try:
+            return self._checked_route(raw, paths, label, dialect)
+        except ValueError as error:
+            raise _RouteError(label, str(error)) from None
+
+    def _checked_route(self, raw: dict[str, Any], paths: tuple[str, ...], label: str, dialect: Dialect) -> Route:
+        signature = self.signatures.get(raw["operation"])
+        if signature is None:
+            raise ValueError(f"unknown operation {raw['operation']!r} (have: {', '.join(sorted(self.signatures))})")
+        params = tuple(_param(target, spec, paths) for target, spec in raw.get("params", {}).items())
+        _check_arguments(signature, params, dialect)
+        data = compile_template(raw.get("data"))
+        check_refs(data, lambda path: _result_has(signature, path))
+        success = raw.get("success", {})
+        _check_slots(success, dialect.success, "success")
+        return Route(
+            name=raw["name"], method=raw["method"], paths=paths, operation=raw["operation"], label=label,
+            conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
+            params=params, success=success, data=data,
+            supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))),
+            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes"),
+            validator=self._validator(raw.get("response_schema")) or dialect.validator)
+
+
+class _RouteError(Exception):
+    def __init__(self, route: str, reason: str) -> None:
+        super().__init__(reason)
+        self.route, self.reason = route, reason
+
+
+def _envelope(raw: dict[str, Any], which: str) -> Envelope:
+    slots = raw.get("slots", {})
+    body = compile_template(raw["body"])
+    known = set(slots) | ({"data"} if which == "success" else set())
+    check_refs(body, lambda path: len(path) == 1 and path[0] in known)
+    if "status" in slots:
+        raise ValueError(f"envelope.{which}: 'status' is not a slot; set envelope.{which}.status")
+    return Envelope(raw["status"], slots, body)
+
+
+def _check_slots(entry: dict[str, Any], envelope: Envelope, where: str) -> None:
+    unknown = set(entry) - set(envelope.slots) - {"status"}
+    if unknown:
+        raise ValueError(f"{where}: {', '.join(sorted(unknown))} not among the envelope's slots "
+                         f"({', '.join(envelope.slots) or 'none'})")
+
+
+def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str) -> dict[str, dict[str, Any]]:
+    for outcome_id, entry in raw.items():
+        if outcome_id != "default" and outcome_id not in OUTCOMES:
+            raise ValueError(f"{where}: unknown outcome {outcome_id!r}")
+        _check_slots(entry, failure, f"{where}.{outcome_id}")
+    return dict(raw)
+
+
+def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
+    sources = spec.get("in", DEFAULT_SOURCES)
+    sources = (sources,) if isinstance(sources, str) else tuple(sources)
+    if "path" in sources and any("{%s}" % spec.get("name") not in p for p in paths):
+        raise ValueError(f"parameter {target!r} is read from the path but a path has no {{{spec.get('name')}}}")
+    transforms = spec.get("transform", "str")
+    transforms = (transforms,) if isinstance(transforms, str) else tuple(transforms)
+    return Param(
+        target=target, name=spec.get("name"), sources=sources, required=spec.get("required", True),
+        transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
+        choose=spec.get("choose"), const=spec.get("const", ABSENT))
+
+
+def _condition(name: str, expected: Any) -> Condition:
+    if isinstance(expected, dict):
+        return Condition(name, DEFAULT_SOURCES, present=expected["present"])
+    return Condition(name, DEFAULT_SOURCES, equals=to_str(expected))
+
+
+def _check_arguments(signature: Signature, params: tuple[Param, ...], dialect: Dialect) -> None:
+    given = {p.target for p in params}
+    for target in sorted(given):
+        if target not in signature.accepted or target in ENGINE_SUPPLIED:
+            raise ValueError(f"operation {signature.name!r} has no parameter {target!r} "
+                             f"(it takes: {', '.join(sorted(signature.accepted - set(ENGINE_SUPPLIED)))})")
+    missing = signature.required - given - set(ENGINE_SUPPLIED)
+    if missing:
+        raise ValueError(f"operation {signature.name!r} needs {', '.join(sorted(missing))}, not mapped")
+    if SESSION in signature.accepted and dialect.session is None:
+        raise ValueError(f"operation {signature.name!r} needs a session but the mapping declares no 'session'")
+    for param in params:
+        _check_const(signature, param)
+
+
+def _check_const(signature: Signature, param: Param) -> None:
+    allowed = typing.get_args(signature.hints.get(param.target))
+    if param.const is not ABSENT and allowed and param.const not in allowed:
+        raise ValueError(f"parameter {param.target!r}: {param.const!r} is not one of {list(allowed)}")
+
+
+def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
+    fields = signature.result_fields()
+    for part in path:
+        if part not in fields:
+            return False
+        fields = nested_fields(fields[part])
+    return True
+
+
+def _check_dispatch(routes: list[Route]) -> None:
+    """Routes sharing a method and path are told apart by 'when'; one without it must come last."""
+    seen: dict[tuple[str, str], Route] = {}
+    for route in routes:
+        for path in route.paths:
+            earlier = seen.get((route.method, path))
+            if earlier is not None and not earlier.conditions:
+                raise _RouteError(route.label, f"unreachable: {earlier.label} has no 'when' and answers first")
+            seen[(route.method, path)] = route
+
+
+def _check_no_overlap(dialects: list[Dialect]) -> None:
+    owner: dict[tuple[str, str], Dialect] = {}
+    for dialect in dialects:
+        for route in dialect.routes:
+            for path in route.paths:
+                other = owner.setdefault((route.method, _shape(path)), dialect)
+                if other is not dialect:
+                    raise MappingError(dialect.file, route.label, f"{route.method} {path} is already served by {other.file}")
+
+
+def _shape(path: str) -> str:
+    """Paths that differ only in variable names collide."""
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def _route_at(raw: Any, location: Any) -> str:
+    parts = list(location)
+    if len(parts) >= 2 and parts[0] == "routes" and isinstance(raw, dict):
+        route = raw["routes"][parts[1]]
+        if isinstance(route, dict):
+            return f"{route.get('method', '?')} {route.get('path', '?')} ({route.get('name', '?')})"
+        return f"routes[{parts[1]}]"
+    return FILE_LEVEL
+
+
+def _schema_reason(error: jsonschema.ValidationError) -> str:
+    where = ".".join(str(p) for p in error.absolute_path) or "top level"
+    return f"{where}: {error.message}"

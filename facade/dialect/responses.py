@@ -1,0 +1,25 @@
+"""Writes a dialect's JSON envelope as bytes, checking it against the
+dialect's response schema when contract checking is on."""
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+from aiohttp import web
+
+from facade.dialect.declarations import Dialect, Route
+
+
+class ContractViolation(AssertionError):
+    """A response broke its dialect's schema: a bug in a mapping, never the client's fault."""
+
+
+def respond(dialect: Dialect, route: Route | None, status: int, body: Any) -> web.Response:
+    validator = route.validator if route else dialect.validator
+    if validator is not None:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+        if error is not None:
+            where = route.label if route else dialect.name
+            raise ContractViolation(f"{dialect.file}: {where}: response breaks its schema: {error.message}")
+    return web.Response(status=status, body=dialect.style.encode(body),
+                        headers={"Content-Type": dialect.style.content_type})

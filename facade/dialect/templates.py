@@ -1,0 +1,71 @@
+"""Response templates: YAML values whose string leaves may refer to data.
+
+A leaf ``"$user.username"`` is replaced by that value from the render
+context; ``"$$x"`` is the literal string ``"$x"``; everything else is
+copied as it is. Templates are compiled once at start-up, where every
+reference is checked against the names the context will hold, so nothing
+is looked up by a string that was never checked, and nothing is ever
+evaluated or formatted as JSON text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+
+
+@dataclass(frozen=True)
+class Ref:
+    path: tuple[str, ...]
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        value: Any = context
+        for part in self.path:
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        return value
+
+
+def compile_template(raw: Any) -> Any:
+    """Turns ``$`` leaves into Refs; raises ValueError on a malformed one."""
+    if isinstance(raw, dict):
+        return {key: compile_template(value) for key, value in raw.items()}
+    if isinstance(raw, list):
+        return [compile_template(value) for value in raw]
+    if isinstance(raw, str) and raw.startswith("$"):
+        if raw.startswith("$$"):
+            return raw[1:]
+        match = _REF.fullmatch(raw)
+        if not match:
+            raise ValueError(f"malformed reference {raw!r}")
+        return Ref(tuple(match.group(1).split(".")))
+    return raw
+
+
+def refs(template: Any) -> Iterator[Ref]:
+    if isinstance(template, Ref):
+        yield template
+    elif isinstance(template, dict):
+        for value in template.values():
+            yield from refs(value)
+    elif isinstance(template, list):
+        for value in template:
+            yield from refs(value)
+
+
+def render(template: Any, context: dict[str, Any]) -> Any:
+    if isinstance(template, Ref):
+        return template.resolve(context)
+    if isinstance(template, dict):
+        return {key: render(value, context) for key, value in template.items()}
+    if isinstance(template, list):
+        return [render(value, context) for value in template]
+    return template
+
+
+def check_refs(template: Any, known: Callable[[tuple[str, ...]], bool]) -> None:
+    """Raises ValueError naming the first reference ``known`` rejects."""
+    for ref in refs(template):
+        if not known(ref.path):
+            raise ValueError(f"unknown reference ${'.'.join(ref.path)}")

@@ -1,0 +1,76 @@
+"""Value transforms a mapping may apply to a parameter, in the order it lists them.
+
+Each takes what the wire carried (a string, or a JSON scalar) and returns
+the value the core expects, or raises InvalidParameter.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from facade.core.outcomes import InvalidParameter
+
+_INT = re.compile(r"[+-]?[0-9]{1,18}")
+# The spellings Spring's StringToBooleanConverter took, which the legacy clients relied on.
+_BOOLS = {"true": True, "on": True, "yes": True, "1": True,
+          "false": False, "off": False, "no": False, "0": False}
+
+
+def to_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise InvalidParameter(f"expected a scalar, got {type(value).__name__}")
+
+
+def to_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = to_str(value).strip()
+    if not _INT.fullmatch(text):
+        raise InvalidParameter(f"not an integer: {text[:40]!r}")
+    return int(text)
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = to_str(value).strip().lower()
+    if text not in _BOOLS:
+        raise InvalidParameter(f"not a boolean: {text[:40]!r}")
+    return _BOOLS[text]
+
+
+def to_epoch_ms(value: Any) -> int:
+    """Epoch milliseconds as given, or a ``YYYY-MM-DD`` date at UTC midnight."""
+    text = to_str(value).strip()
+    if _INT.fullmatch(text):
+        return int(text)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(f"not epoch milliseconds or a date: {text[:40]!r}") from None
+    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return int(midnight.timestamp() * 1000)
+
+
+def from_base64(value: Any) -> str:
+    try:
+        return base64.b64decode(to_str(value).strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidParameter("not base64 of UTF-8 text") from None
+
+
+TRANSFORMS: dict[str, Callable[[Any], Any]] = {
+    "str": to_str,
+    "int": to_int,
+    "bool": to_bool,
+    "epoch_ms": to_epoch_ms,
+    "base64": from_base64,
+}

@@ -1,0 +1,20 @@
+"""Typed keys for what the app and each request carry, in one place."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from facade.config import Config
+    from facade.core import UserCore
+    from facade.store import Store
+
+CONFIG: web.AppKey["Config"] = web.AppKey("config")
+STORE: web.AppKey["Store"] = web.AppKey("store")
+CORE: web.AppKey["UserCore"] = web.AppKey("core")
+
+# Per-request values set by the engine, read by the error middleware.
+REQUEST_ID = "facade.request_id"
+DIALECT = "facade.dialect"
+ROUTE = "facade.route"

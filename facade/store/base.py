@@ -1,0 +1,42 @@
+"""The persistence interface the core depends on.
+
+Rows go in and come out as plain dicts keyed by column name, so the core
+owns its models and a PostgreSQL store only has to speak the same columns.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol
+
+Row = dict[str, Any]
+
+# Columns a user may be looked up by: the only names ever placed in SQL text.
+USER_KEYS = ("id", "username_key", "phone", "email")
+
+
+class Conflict(Exception):
+    """A UNIQUE constraint refused a write; ``field`` names the column."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class Store(Protocol):
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+    async def insert_user(self, values: Mapping[str, Any]) -> Row:
+        """Insert and return the stored row; raise Conflict on a taken identifier."""
+
+    async def find_user(self, key: str, value: Any) -> Row | None: ...
+
+    async def insert_session(self, values: Mapping[str, Any]) -> Row: ...
+
+    async def find_live_session(self, token_hash: str, now: float) -> Row | None:
+        """The session with this token hash, unless revoked or expired at ``now``."""
+
+    async def revoke_session(self, session_id: int, now: float) -> bool:
+        """True if this call revoked it (False if it already was)."""
+
+    async def revoke_user_sessions(self, user_id: int, now: float) -> int: ...

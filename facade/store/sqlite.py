@@ -1,0 +1,133 @@
+"""The embedded default store: SQLite through aiosqlite.
+
+One connection, WAL mode, foreign keys on. Migrations are numbered scripts
+applied at open time, tracked in ``PRAGMA user_version``.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any, Mapping
+
+import aiosqlite
+
+from facade.store.base import USER_KEYS, Conflict, Row
+
+MIGRATIONS = [
+    """
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        username      TEXT,
+        username_key  TEXT UNIQUE,
+        phone         TEXT UNIQUE,
+        email         TEXT UNIQUE,
+        password_hash TEXT NOT NULL,
+        nickname      TEXT,
+        gender        INTEGER,
+        birthday      INTEGER,
+        avatar        TEXT,
+        extra         TEXT,
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE TABLE sessions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash  TEXT NOT NULL UNIQUE,
+        origin      TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        revoked_at  REAL
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+    """,
+]
+
+_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
+
+
+class SqliteStore:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        # One connection is one transaction: a writer's commit or rollback
+        # must not take another coroutine's half-done write with it.
+        self._writing = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> "SqliteStore":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def _migrate(self) -> None:
+        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(f"BEGIN; {script} PRAGMA user_version={number}; COMMIT;")
+
+    async def ping(self) -> bool:
+        await self._db.execute("SELECT 1")
+        return True
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _insert(self, table: str, values: Mapping[str, Any]) -> Row:
+        columns = list(values)
+        sql = "INSERT INTO %s (%s) VALUES (%s) RETURNING *" % (
+            table, ", ".join(columns), ", ".join("?" * len(columns)))
+        async with self._writing:
+            try:
+                async with self._db.execute(sql, [values[c] for c in columns]) as cursor:
+                    row = await cursor.fetchone()
+                await self._db.commit()
+            except sqlite3.IntegrityError as error:
+                await self._db.rollback()
+                taken = _UNIQUE_FAILED.search(str(error))
+                if taken:
+                    raise Conflict(taken.group(1)) from error
+                raise
+        return dict(row)
+
+    async def _one(self, sql: str, args: tuple) -> Row | None:
+        async with self._db.execute(sql, args) as cursor:
+            row = await cursor.fetchone()
+        return dict(row) if row else None
+
+    async def insert_user(self, values: Mapping[str, Any]) -> Row:
+        return await self._insert("users", values)
+
+    async def find_user(self, key: str, value: Any) -> Row | None:
+        if key not in USER_KEYS:
+            raise ValueError(f"users cannot be looked up by {key!r}")
+        return await self._one(f"SELECT * FROM users WHERE {key} = ?", (value,))
+
+    async def insert_session(self, values: Mapping[str, Any]) -> Row:
+        return await self._insert("sessions", values)
+
+    async def find_live_session(self, token_hash: str, now: float) -> Row | None:
+        return await self._one(
+            "SELECT * FROM sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+            (token_hash, now))
+
+    async def _update(self, sql: str, args: tuple) -> int:
+        async with self._writing:
+            async with self._db.execute(sql, args) as cursor:
+                count = cursor.rowcount
+            await self._db.commit()
+        return count
+
+    async def revoke_session(self, session_id: int, now: float) -> bool:
+        return bool(await self._update(
+            "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, session_id)))
+
+    async def revoke_user_sessions(self, user_id: int, now: float) -> int:
+        return await self._update(
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now, user_id))
