@@ -8,6 +8,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from facade.config import Config
     from facade.core import UserCore
+    from facade.dialect.declarations import Dialect, Route
     from facade.store import Store
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
@@ -15,6 +16,6 @@ STORE: web.AppKey["Store"] = web.AppKey("store")
 CORE: web.AppKey["UserCore"] = web.AppKey("core")
 
 # Per-request values set by the engine, read by the error middleware.
-REQUEST_ID = "facade.request_id"
-DIALECT = "facade.dialect"
-ROUTE = "facade.route"
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
+DIALECT: web.RequestKey["Dialect"] = web.RequestKey("dialect")
+ROUTE: web.RequestKey["Route"] = web.RequestKey("route")

@@ -25,7 +25,7 @@ class Endpoint:
         self._supplied: dict[str, Callable[[Inputs, UserCore], Awaitable[Any]]] = {
             SESSION: self._session, ORIGIN: self._origin}
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect
         inputs = await Inputs.read(request)
         route = self._pick(inputs)
@@ -73,4 +73,4 @@ def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
             for path in route.paths:
                 grouped.setdefault((route.method, path), []).append(route)
         for (method, path), routes in grouped.items():
-            app.router.add_route(method, path, Endpoint(dialect, routes))
+            app.router.add_route(method, path, Endpoint(dialect, routes).handle)
