@@ -1,0 +1,93 @@
+"""Engine features through a fixture dialect (tests/fixtures/probe/probe.yaml)."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from facade.app import init_app
+from tests.conftest import FIXTURES
+
+PW = base64.b64encode("pässwörd".encode()).decode()
+
+
+@pytest.fixture
+async def probe(aiohttp_client, make_config):
+    return await aiohttp_client(init_app(make_config(mappings=FIXTURES / "probe")))
+
+
+async def expect(response, status: int, text: str) -> None:
+    assert (response.status, response.headers["Content-Type"], await response.text()) == (
+        status, "application/json", text)
+
+
+async def register(probe, phone="13800138000", **extra):
+    headers = {"X-User": "zhang", **extra.pop("headers", {})}
+    return await probe.post(f"/probe/users/{phone}", data={"pw": PW, **extra}, headers=headers,
+                            cookies={"nick": "张三"})
+
+
+async def test_path_header_cookie_and_base64_sources(probe, rows):
+    await expect(await register(probe), 200,
+                 '{"result": "0000", "message": "created", "data": {"id": 1, "nickname": "\\u5f20\\u4e09", '
+                 '"note": "$literal"}}')
+    [user] = rows("SELECT username, phone, nickname FROM users")
+    assert user == {"username": "zhang", "phone": "13800138000", "nickname": "张三"}
+
+
+async def test_a_route_may_answer_on_several_paths(probe, rows):
+    response = await probe.post("/probe/people/13800138000", data={"pw": PW}, headers={"X-User": "zhang"})
+    assert response.status == 200
+    assert len(rows("SELECT * FROM users")) == 1
+
+
+async def test_base64_that_does_not_decode(probe, rows):
+    await expect(await register(probe, pw="@@not base64@@"), 400, '{"result": "0002"}')
+    assert rows("SELECT * FROM users") == []
+
+
+async def test_outcome_entries_may_set_the_http_status(probe):
+    await register(probe)
+    await expect(await register(probe), 409, '{"result": "0003"}')
+
+
+async def test_a_parameter_limited_to_json_is_not_read_from_the_query(probe):
+    await register(probe)
+    response = await probe.post("/probe/login", params={"who": "zhang"}, json={"pw": "pässwörd"})
+    await expect(response, 400, '{"result": "0001"}')
+
+
+@pytest.mark.parametrize("ttl", ["abc", "1.5", [1], True, 0, 10 ** 9])
+async def test_a_bad_number_is_refused_and_nothing_is_written(probe, rows, ttl):
+    await register(probe)
+    before = rows.snapshot()
+    response = await probe.post("/probe/login", json={"who": "zhang", "pw": "pässwörd", "ttl": ttl})
+    await expect(response, 400, '{"result": "0002"}')
+    assert rows.snapshot() == before
+
+
+async def test_an_empty_optional_value_counts_as_not_sent(probe, rows):
+    await register(probe)
+    await probe.post("/probe/login", json={"who": "zhang", "pw": "pässwörd", "ttl": ""})
+    [session] = rows("SELECT expires_at - created_at AS lifetime FROM sessions")
+    assert session["lifetime"] == pytest.approx(86400)
+
+
+@pytest.mark.parametrize("ttl", [120, "120"])
+async def test_a_number_sets_the_session_lifetime(probe, rows, ttl):
+    await register(probe)
+    await probe.post("/probe/login", json={"who": "zhang", "pw": "pässwörd", "ttl": ttl})
+    [session] = rows("SELECT expires_at - created_at AS lifetime FROM sessions")
+    assert session["lifetime"] == pytest.approx(120)
+
+
+@pytest.mark.parametrize("carry", ["cookie", "query"])
+async def test_the_session_carrier_is_tried_in_order(probe, rows, carry):
+    await register(probe)
+    login = await probe.post("/probe/login", json={"who": "13800138000", "pw": "pässwörd"})
+    token = json.loads(await login.text())["data"]["token"]
+    kwargs = {"cookies": {"sid": token}} if carry == "cookie" else {"params": {"token": token}}
+    await expect(await probe.post("/probe/logout", **kwargs), 200,
+                 '{"result": "0000", "message": null, "data": null}')
+    await expect(await probe.post("/probe/logout", **kwargs), 401, '{"result": "0004"}')
