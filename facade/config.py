@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from facade.dialect.loader import ENGINE_SCHEMAS
+from facade.store import BACKENDS
 
 DEFAULT_FILE = "config.yaml"
 ENV_VAR = "FACADE_CONFIG"
@@ -55,13 +56,14 @@ class Config:
 
 def load(path: str | None = None, overrides: list[str] = ()) -> Config:
     file = _pick_file(path)
-    values = copy.deepcopy(DEFAULTS)
+    values = _absolute(copy.deepcopy(DEFAULTS), file.parent if file else Path.cwd())
     if file is not None:
         _merge(values, _absolute(_read(file), file.parent), str(file))
     for item in overrides:
         key, value = _parse_override(item)
         _merge(values, _absolute(_nest(key, value), Path.cwd()), f"--set {item}")
     _validate(values, str(file or "defaults"))
+    _check_backend(values["storage"]["url"], str(file or "defaults"))
     return Config(str(file or "defaults"), values)
 
 
@@ -132,6 +134,12 @@ def _absolute_url(url: str, base: Path) -> str:
     if parts.scheme != "sqlite" or parts.path.startswith("//"):
         return url
     return f"sqlite:///{base / parts.path.lstrip('/')}"
+
+
+def _check_backend(url: str, origin: str) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in BACKENDS:
+        raise ConfigError(f"{origin}: storage.url: unsupported scheme {scheme!r} (have: {', '.join(BACKENDS)})")
 
 
 def _validate(values: dict[str, Any], origin: str) -> None:

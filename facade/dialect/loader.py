@@ -74,8 +74,8 @@ class _Loader:
         try:
             raw = yaml.safe_load(file.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise MappingError(str(file), FILE_LEVEL, f"not valid YAML: {error}".replace("\n", " ")) from None
-        error = jsonschema.exceptions.best_match(self.schema.iter_errors(raw))
+            raise MappingError(str(file), FILE_LEVEL, f"not valid YAML: {_yaml_reason(error)}") from None
+        error = _deepest(jsonschema.exceptions.best_match(self.schema.iter_errors(raw)))
         if error is not None:
             raise MappingError(str(file), _route_at(raw, error.absolute_path), _schema_reason(error))
         return raw
@@ -106,6 +106,8 @@ class _Loader:
         try:
             schema = json.loads(path.read_text(encoding="utf-8"))
             jsonschema.Draft202012Validator.check_schema(schema)
+        except FileNotFoundError:
+            raise ValueError(f"response schema {name}: no such file in {self.schemas_dir}") from None
         except (OSError, ValueError, jsonschema.SchemaError) as error:
             raise ValueError(f"response schema {path}: {str(error).splitlines()[0]}") from None
         return schema
@@ -191,8 +193,8 @@ def _check_arguments(signature: Signature, params: tuple[Param, ...], dialect: D
     given = {p.target for p in params}
     for target in sorted(given):
         if target not in signature.accepted or target in ENGINE_SUPPLIED:
-            raise ValueError(f"operation {signature.name!r} has no parameter {target!r} "
-                             f"(it takes: {', '.join(sorted(signature.accepted - set(ENGINE_SUPPLIED)))})")
+            takes = ", ".join(sorted(signature.accepted - set(ENGINE_SUPPLIED))) or "nothing from the wire"
+            raise ValueError(f"operation {signature.name!r} has no parameter {target!r} (it takes: {takes})")
     missing = signature.required - given - set(ENGINE_SUPPLIED)
     if missing:
         raise ValueError(f"operation {signature.name!r} needs {', '.join(sorted(missing))}, not mapped")
@@ -251,6 +253,19 @@ def _route_at(raw: Any, location: Any) -> str:
             return f"{route.get('method', '?')} {route.get('path', '?')} ({route.get('name', '?')})"
         return f"routes[{parts[1]}]"
     return FILE_LEVEL
+
+
+def _deepest(error: jsonschema.ValidationError | None) -> jsonschema.ValidationError | None:
+    """Inside a oneOf, the alternative that got furthest says more than 'not valid under any'."""
+    while error is not None and error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    return error
+
+
+def _yaml_reason(error: Exception) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
 
 
 def _schema_reason(error: jsonschema.ValidationError) -> str:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from facade.store.base import Conflict, Store
 from facade.store.sqlite import SqliteStore
 
-__all__ = ["Conflict", "Store", "open_store", "sqlite_path"]
+__all__ = ["BACKENDS", "Conflict", "Store", "open_store", "sqlite_path"]
 
 
 def sqlite_path(url: str) -> Path:

@@ -1,0 +1,125 @@
+"""The command line and config.yaml: overrides, FACADE_CONFIG, relative paths, errors."""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+
+import bcrypt
+import pytest
+
+from facade import config as configuration
+from facade.cli import main
+from facade.core.passwords import PasswordHasher
+from tests.conftest import ROOT
+
+
+def test_the_default_bcrypt_cost_stays_12():
+    """Tests lower it through config; the shipped defaults and a real hash must not."""
+    assert configuration.DEFAULTS["security"]["bcrypt_rounds"] == 12
+    assert configuration.load(str(ROOT / "config.yaml"))["security.bcrypt_rounds"] == 12
+    hashed = asyncio.run(PasswordHasher().hash("pw"))
+    assert hashed.startswith("$2b$12$")
+
+
+def test_relative_paths_resolve_against_the_config_files_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "facade.yaml").write_text("storage: {url: 'sqlite:///db/f.db'}\nmappings: {dir: maps}\n")
+    monkeypatch.chdir(tmp_path)
+    config = configuration.load(str(folder / "facade.yaml"))
+    assert config["storage.url"] == f"sqlite:///{folder / 'db' / 'f.db'}"
+    assert config.path("mappings.dir") == folder / "maps"
+    assert config.path("notify.outbox") == folder / "var" / "outbox.jsonl"
+
+
+def test_set_overrides_any_key_with_typed_values_and_resolves_against_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = configuration.load(str(ROOT / "config.yaml"), [
+        "server.port=9001", "mappings.enabled=[express]", "mappings.dir=elsewhere",
+        "storage.url=sqlite:////abs/x.db"])
+    assert config["server.port"] == 9001
+    assert config["mappings.enabled"] == ["express"]
+    assert config.path("mappings.dir") == tmp_path / "elsewhere"
+    assert config["storage.url"] == "sqlite:////abs/x.db"
+
+
+def test_facade_config_names_the_file_when_config_is_absent(tmp_path, monkeypatch):
+    (tmp_path / "c.yaml").write_text("server: {port: 9123}\n")
+    monkeypatch.setenv("FACADE_CONFIG", str(tmp_path / "c.yaml"))
+    assert configuration.load()["server.port"] == 9123
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["server.prot=1"], "--set server.prot=1: unknown key 'prot' (known: host, port, max_body_bytes)"),
+    (["server.port=high"], "server.port: 'high' is not of type 'integer'"),
+    (["security.bcrypt_rounds=3"], "security.bcrypt_rounds: 3 is less than the minimum of 4"),
+    (["storage.url=postgres"], "storage.url: 'postgres' does not match"),
+    (["port"], "--set port: expected KEY=VALUE"),
+])
+def test_a_bad_key_or_value_is_refused_with_a_clear_message(overrides, message):
+    with pytest.raises(configuration.ConfigError) as error:
+        configuration.load(str(ROOT / "config.yaml"), overrides)
+    assert message in str(error.value)
+
+
+def test_an_unknown_key_in_the_file_names_the_file(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text("sever: {port: 1}\n")
+    assert main(["check", "--config", str(tmp_path / "c.yaml")]) == 2
+    assert capsys.readouterr().err.startswith(f"facade: {tmp_path / 'c.yaml'}: unknown key 'sever'")
+
+
+def test_a_missing_config_file_is_an_error(tmp_path, capsys):
+    assert main(["check", "--config", str(tmp_path / "none.yaml")]) == 2
+    assert "no such config file" in capsys.readouterr().err
+
+
+def test_an_enabled_dialect_without_a_file_stops_start_up(capsys):
+    assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", "mappings.enabled=[expres]"]) == 2
+    assert capsys.readouterr().err == f"facade: {ROOT / 'mappings' / 'expres.yaml'}: -: enabled in config but no such file\n"
+
+
+def test_an_unknown_storage_scheme_stops_serve(tmp_path, capsys):
+    code = main(["serve", "--config", str(ROOT / "config.yaml"), "--port", "0",
+                 "--set", "storage.url=mysql://db/x"])
+    assert code == 2
+    assert "storage.url: unsupported scheme 'mysql'" in capsys.readouterr().err
+
+
+async def test_hashing_runs_off_the_event_loop_within_its_bound(monkeypatch):
+    threads, running, peak = set(), [0], [0]
+    real = bcrypt.hashpw
+    lock = threading.Lock()
+
+    def spy(password, salt):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        threads.add(threading.get_ident())
+        try:
+            return real(password, salt)
+        finally:
+            with lock:
+                running[0] -= 1
+    monkeypatch.setattr(bcrypt, "hashpw", spy)
+    hasher = PasswordHasher(rounds=6, max_concurrent=2)
+    await asyncio.gather(*(hasher.hash(f"pw{i}") for i in range(8)))
+    assert threading.get_ident() not in threads
+    assert peak[0] <= 2
+
+
+async def test_long_passwords_are_not_truncated():
+    hasher = PasswordHasher(rounds=4)
+    hashed = await hasher.hash("x" * 100 + "a")
+    assert await hasher.verify("x" * 100 + "a", hashed)
+    assert not await hasher.verify("x" * 100 + "b", hashed)
+
+
+def test_python_dash_m_facade_works_like_the_script(tmp_path):
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "facade", "check", "--config", str(ROOT / "config.yaml")],
+                            capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("express\tPOST /express/login/api/userRegister/v1 -> register")
