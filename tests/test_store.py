@@ -1,0 +1,110 @@
+"""The SQLite store and the core over it: uniqueness under races, sessions,
+migrations. Written against the Store interface so a PostgreSQL store can
+run the same tests."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from facade.core import UserCore
+from facade.core.outcomes import NoSuchUser, PhoneTaken, TokenInvalid, WrongPassword
+from facade.core.passwords import PasswordHasher
+from facade.store import Conflict, open_store
+from tests.test_express import ALICE, BASE, OK, failure
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def store(db_path):
+    opened = await open_store(f"sqlite:///{db_path}")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def core(store, clock):
+    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200, clock=clock)
+
+
+async def test_a_race_of_two_registrations_for_one_phone_makes_one_user(client, rows):
+    attempts = [client.post(f"{BASE}/userRegister/v1", data={**ALICE, "userName": f"user{i}"}) for i in range(2)]
+    texts = sorted([await r.text() for r in await asyncio.gather(*attempts)])
+    assert texts == sorted([OK, failure("手机号已被使用")])
+    assert len(rows("SELECT * FROM users")) == 1
+
+
+async def test_the_core_reports_a_lost_race_as_taken(core, store, monkeypatch):
+    await core.register(phone="13800138000", password="pw")
+
+    async def nobody(key, value):  # as if the other registration had not committed yet
+        return None
+    monkeypatch.setattr(store, "find_user", nobody)
+    with pytest.raises(PhoneTaken):
+        await core.register(phone="13800138000", password="pw")
+
+
+async def test_unique_indexes_refuse_a_duplicate(store):
+    row = {"phone": "13800138000", "password_hash": "x", "created_at": 0, "updated_at": 0}
+    await store.insert_user(row)
+    with pytest.raises(Conflict) as taken:
+        await store.insert_user(row)
+    assert taken.value.field == "phone"
+
+
+async def test_sessions_expire_and_are_revocable(core, clock):
+    await core.register(username="ann", password="pw")
+    login = await core.login(identifier="ann", password="pw", ttl=60)
+    assert (await core.authenticate(login.token)).user_id == login.user.id
+    clock.now += 61
+    with pytest.raises(TokenInvalid):
+        await core.authenticate(login.token)
+    other = await core.login(identifier="ann", password="pw")
+    await core.logout(session=await core.authenticate(other.token))
+    with pytest.raises(TokenInvalid):
+        await core.authenticate(other.token)
+
+
+async def test_login_failures(core):
+    await core.register(email="Ann@Example.com", password="pw")
+    with pytest.raises(WrongPassword):
+        await core.login(identifier="ann@example.com", password="nope")
+    with pytest.raises(NoSuchUser):
+        await core.login(identifier="bob@example.com", password="pw")
+    assert (await core.login(identifier="ANN@example.com", password="pw")).user.email == "ann@example.com"
+
+
+async def test_opening_twice_migrates_once_and_keeps_data(db_path):
+    first = await open_store(f"sqlite:///{db_path}")
+    await first.insert_user({"phone": "13800138000", "password_hash": "x", "created_at": 0, "updated_at": 0})
+    await first.close()
+    second = await open_store(f"sqlite:///{db_path}")
+    assert (await second.find_user("phone", "13800138000"))["id"] == 1
+    await second.close()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+
+
+async def test_only_known_columns_reach_sql(store):
+    with pytest.raises(ValueError):
+        await store.find_user("phone = '' OR 1=1 --", "x")
+
+
+async def test_foreign_keys_are_enforced(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.insert_session({"user_id": 999, "token_hash": "h", "origin": "t",
+                                    "created_at": 0, "expires_at": 1})
