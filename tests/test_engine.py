@@ -30,7 +30,8 @@ async def register(probe, phone="13800138000", **extra):
 
 async def test_path_header_cookie_and_base64_sources(probe, rows):
     await expect(await register(probe), 200,
-                 '{"result": "0000", "message": "created", "data": {"id": 1, "nickname": "\\u5f20\\u4e09", '
+                 '{"result": "0000", "message": "created", "data": {"id": 1, "sid": "1", "email": null, '
+                 '"nickname": "\\u5f20\\u4e09", '
                  '"note": "$literal"}}')
     [user] = rows("SELECT username, phone, nickname FROM users")
     assert user == {"username": "zhang", "phone": "13800138000", "nickname": "张三"}

@@ -1,7 +1,9 @@
 """Response templates: YAML values whose string leaves may refer to data.
 
 A leaf ``"$user.username"`` is replaced by that value from the render
-context; ``"$$x"`` is the literal string ``"$x"``; everything else is
+context, and ``"$user.id|str"`` passes it through a filter from FILTERS
+(how a dialect says its ids are strings on the wire); ``"$$x"`` is the
+literal string ``"$x"``; everything else is
 copied as it is. Templates are compiled once at start-up, where every
 reference is checked against the names the context will hold, so nothing
 is looked up by a string that was never checked, and nothing is ever
@@ -13,17 +15,30 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+from facade.dialect.transforms import to_str
+
+_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\|[a-z_]+)*)")
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else to_str(value)
+
+
+# Output filters; null stays null so a missing value is not turned into "None".
+FILTERS: dict[str, Callable[[Any], Any]] = {"str": _text}
 
 
 @dataclass(frozen=True)
 class Ref:
     path: tuple[str, ...]
+    filters: tuple[Callable[[Any], Any], ...] = ()
 
     def resolve(self, context: dict[str, Any]) -> Any:
         value: Any = context
         for part in self.path:
             value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        for apply in self.filters:
+            value = apply(value)
         return value
 
 
@@ -39,7 +54,11 @@ def compile_template(raw: Any) -> Any:
         match = _REF.fullmatch(raw)
         if not match:
             raise ValueError(f"malformed reference {raw!r}")
-        return Ref(tuple(match.group(1).split(".")))
+        names = match.group(2).split("|")[1:]
+        unknown = [n for n in names if n not in FILTERS]
+        if unknown:
+            raise ValueError(f"{raw!r}: unknown filter {unknown[0]!r} (have: {', '.join(FILTERS)})")
+        return Ref(tuple(match.group(1).split(".")), tuple(FILTERS[n] for n in names))
     return raw
 
 
