@@ -44,6 +44,7 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     store = await open_store(config["storage.url"])
     hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"])
+    await hasher.prepare()
     app[STORE] = store
     app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
                          session_ttl_max=config["security.session_ttl_max"])

@@ -8,6 +8,7 @@ import sys
 from aiohttp import web
 
 from facade import config as configuration
+from facade.access_log import AccessLogger
 from facade.app import init_app, load_config_dialects
 from facade.dialect.loader import MappingError
 
@@ -54,7 +55,7 @@ def serve(config: configuration.Config) -> int:
     logging.basicConfig(level=config["logging.level"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = init_app(config)
     web.run_app(app, host=config["server.host"], port=config["server.port"], print=None,
-                access_log_format='%a "%r" %s %b %Tfs')
+                access_log_class=AccessLogger)
     return 0
 
 

@@ -62,8 +62,11 @@ def load(path: str | None = None, overrides: list[str] = ()) -> Config:
     for item in overrides:
         key, value = _parse_override(item)
         _merge(values, _absolute(_nest(key, value), Path.cwd()), f"--set {item}")
-    _validate(values, str(file or "defaults"))
-    _check_backend(values["storage"]["url"], str(file or "defaults"))
+    origin = str(file or "defaults")
+    _validate(values, origin)
+    _check_backend(values["storage"]["url"], origin)
+    if values["security"]["session_ttl"] > values["security"]["session_ttl_max"]:
+        raise ConfigError(f"{origin}: security.session_ttl is longer than security.session_ttl_max")
     return Config(str(file or "defaults"), values)
 
 

@@ -32,6 +32,21 @@ async def test_malformed_json(client, rows, settled, body, content_type):
     assert rows.snapshot() == settled
 
 
+@pytest.mark.parametrize("body, content_type", [
+    (b"[" * 200_000 + b"]" * 200_000, "application/json"),
+    (b'{"userName": "bob", "pwd1": "\\ud800", "pwd2": "\\ud800", "mobile": "13900139000"}', "application/json"),
+    (b"userName=b\xffb&pwd1=x&pwd2=x&mobile=13900139000", "application/x-www-form-urlencoded"),
+    (b"userName=bob", "application/x-www-form-urlencoded; charset=nope"),
+    (b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--\r\n", "multipart/form-data"),
+])
+async def test_an_unreadable_body_is_the_clients_error_not_the_servers(client, rows, settled, caplog, body, content_type):
+    with caplog.at_level(logging.ERROR):
+        response = await client.post(REGISTER, data=body, headers={"Content-Type": content_type})
+    await expect(response, failure("请求参数错误"))
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert rows.snapshot() == settled
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/octet-stream"])
 async def test_a_body_of_an_unreadable_content_type(client, rows, settled, content_type):
     body = b"userName=bob&pwd1=x1&pwd2=x1&mobile=13900139000"
@@ -39,9 +54,12 @@ async def test_a_body_of_an_unreadable_content_type(client, rows, settled, conte
     assert rows.snapshot() == settled
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
-async def test_a_body_over_the_size_limit(client, rows, settled, content_type):
-    body = io.BytesIO(b"userName=" + b"b" * (1024 * 1024 + 1))
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json", b'{"userName": "bob", "pad": "%s"}' % (b"b" * (1024 * 1024))),
+    ("application/x-www-form-urlencoded", b"userName=bob&pad=" + b"b" * (1024 * 1024)),
+])
+async def test_a_body_over_the_size_limit(client, rows, settled, content_type, body):
+    body = io.BytesIO(body)
     await expect(await client.post(REGISTER, data=body, headers={"Content-Type": content_type}), failure("请求参数错误"))
     assert rows.snapshot() == settled
 
@@ -77,6 +95,7 @@ async def test_unknown_routes_answer_plain_404_or_405(client, rows, settled, met
     response = await client.request(method, path)
     assert response.status == status
     assert response.headers["Content-Type"].startswith("text/plain")
+    assert len(response.headers["X-Request-Id"]) == 32
     assert rows.snapshot() == settled
 
 

@@ -57,6 +57,8 @@ def test_facade_config_names_the_file_when_config_is_absent(tmp_path, monkeypatc
     (["security.bcrypt_rounds=3"], "security.bcrypt_rounds: 3 is less than the minimum of 4"),
     (["storage.url=postgres"], "storage.url: 'postgres' does not match"),
     (["port"], "--set port: expected KEY=VALUE"),
+    (["security.session_ttl=7200", "security.session_ttl_max=3600"],
+     "security.session_ttl is longer than security.session_ttl_max"),
 ])
 def test_a_bad_key_or_value_is_refused_with_a_clear_message(overrides, message):
     with pytest.raises(configuration.ConfigError) as error:

@@ -43,6 +43,19 @@ async def test_a_route_may_answer_on_several_paths(probe, rows):
     assert len(rows("SELECT * FROM users")) == 1
 
 
+async def test_a_path_variable_may_carry_a_pattern(probe, rows):
+    response = await probe.post("/probe/users/zhang", data={"pw": PW}, headers={"X-User": "zhang"})
+    assert response.status == 404
+    assert rows("SELECT * FROM users") == []
+
+
+async def test_a_const_fills_an_optional_argument(probe, rows):
+    await register(probe)
+    await probe.post("/probe/login-short", data={"who": "zhang", "pw": "pässwörd"})
+    [session] = rows("SELECT expires_at - created_at AS lifetime FROM sessions")
+    assert session["lifetime"] == pytest.approx(300)
+
+
 async def test_base64_that_does_not_decode(probe, rows):
     await expect(await register(probe, pw="@@not base64@@"), 400, '{"result": "0002"}')
     assert rows("SELECT * FROM users") == []
@@ -83,12 +96,26 @@ async def test_a_number_sets_the_session_lifetime(probe, rows, ttl):
     assert session["lifetime"] == pytest.approx(120)
 
 
-@pytest.mark.parametrize("carry", ["cookie", "query"])
-async def test_the_session_carrier_is_tried_in_order(probe, rows, carry):
-    await register(probe)
+async def a_token(probe) -> str:
     login = await probe.post("/probe/login", json={"who": "13800138000", "pw": "pässwörd"})
-    token = json.loads(await login.text())["data"]["token"]
+    return json.loads(await login.text())["data"]["token"]
+
+
+@pytest.mark.parametrize("carry", ["cookie", "query"])
+async def test_the_session_may_travel_in_any_declared_carrier(probe, carry):
+    await register(probe)
+    token = await a_token(probe)
     kwargs = {"cookies": {"sid": token}} if carry == "cookie" else {"params": {"token": token}}
     await expect(await probe.post("/probe/logout", **kwargs), 200,
                  '{"result": "0000", "message": null, "data": null}')
     await expect(await probe.post("/probe/logout", **kwargs), 401, '{"result": "0004"}')
+
+
+async def test_the_first_declared_carrier_wins(probe):
+    await register(probe)
+    token = await a_token(probe)
+    stale = "0" * 32
+    await expect(await probe.post("/probe/logout", cookies={"sid": stale}, params={"token": token}), 401,
+                 '{"result": "0004"}')
+    await expect(await probe.post("/probe/logout", cookies={"sid": token}, params={"token": stale}), 200,
+                 '{"result": "0000", "message": null, "data": null}')

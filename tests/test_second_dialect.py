@@ -79,10 +79,12 @@ async def test_facade_serve_runs_the_copy_as_a_second_dialect(tmp_path, two_dial
             async with http.post(f"{base}/express/login/api/userRegister/v1", data=ALICE) as response:
                 assert await response.text() == OK
             async with http.post(f"{base}/courier/login/api/login/v1",
-                                 data={"loginInfo": "13800138000", "pwd": ALICE["pwd1"]}) as response:
+                                 params={"loginInfo": "13800138000", "pwd": ALICE["pwd1"]}) as response:
                 body = json.loads(await response.text())
         assert body["code"] == 0 and body["data"]["userName"] == "alice"
         assert database.is_file()
     finally:
         server.terminate()
-        server.communicate(timeout=10)
+        _, log = server.communicate(timeout=10)
+    assert "POST /courier/login/api/login/v1 200" in log  # the access log works...
+    assert ALICE["pwd1"] not in log and body["data"]["authorization"] not in log  # ...and keeps secrets out

@@ -65,6 +65,21 @@ async def test_unique_indexes_refuse_a_duplicate(store):
     assert taken.value.field == "phone"
 
 
+async def test_a_write_that_fails_half_way_leaves_nothing_and_frees_the_next_writer(store, monkeypatch):
+    real = store._db.commit
+
+    async def fail():
+        raise asyncio.CancelledError()  # as if the request were cancelled between insert and commit
+    monkeypatch.setattr(store._db, "commit", fail)
+    row = {"phone": "13800138000", "password_hash": "x", "created_at": 0, "updated_at": 0}
+    with pytest.raises(asyncio.CancelledError):
+        await store.insert_user(row)
+    monkeypatch.setattr(store._db, "commit", real)
+    assert await store.find_user("phone", "13800138000") is None
+    await asyncio.wait_for(store.insert_user({**row, "phone": "13900139000"}), timeout=5)
+    assert await store.find_user("phone", "13900139000") is not None
+
+
 async def test_sessions_expire_and_are_revocable(core, clock):
     await core.register(username="ann", password="pw")
     login = await core.login(identifier="ann", password="pw", ttl=60)

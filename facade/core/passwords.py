@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import secrets
 
 import bcrypt
 
@@ -22,7 +23,7 @@ class PasswordHasher:
     def __init__(self, rounds: int = DEFAULT_ROUNDS, max_concurrent: int = 2) -> None:
         self.rounds = rounds
         self._slots = asyncio.Semaphore(max_concurrent)
-        self._decoy: bytes | None = None
+        self._decoy: str | None = None
 
     async def hash(self, password: str) -> str:
         salt = bcrypt.gensalt(self.rounds)
@@ -34,8 +35,12 @@ class PasswordHasher:
         async with self._slots:
             return await asyncio.to_thread(bcrypt.checkpw, _prehash(password), hashed.encode("ascii"))
 
+    async def prepare(self) -> None:
+        """Makes the decoy hash now, so the first unknown-user login costs what every other does."""
+        self._decoy = await self.hash(secrets.token_hex(16))
+
     async def waste_time(self, password: str) -> None:
         """Spend what a real check costs, so an unknown user is not told apart by timing."""
         if self._decoy is None:
-            self._decoy = (await self.hash("decoy")).encode("ascii")
-        await self.verify(password, self._decoy.decode("ascii"))
+            await self.prepare()
+        await self.verify(password, self._decoy)

@@ -32,12 +32,15 @@ class Param:
         if self.const is not ABSENT:
             return self.const
         raw = read(inputs, self.sources, self.name)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None:
             if self.required:
                 raise MissingParameter(self.name)
             if self.default is ABSENT:
                 return ABSENT
             raw = self.default
+        return self.convert(raw)
+
+    def convert(self, raw: Any) -> Any:
         value = raw
         for transform in self.transforms:
             value = transform(value)
@@ -46,14 +49,16 @@ class Param:
     def _chosen(self, value: Any) -> Any:
         key = json.dumps(value) if not isinstance(value, str) else value
         if key not in self.choose:
-            raise InvalidParameter(f"{self.name}: {key[:40]!r} is not one of {sorted(self.choose)}")
+            raise InvalidParameter(f"{self.name}: not one of {sorted(self.choose)}")
         return self.choose[key]
 
 
 def read(inputs: Inputs, sources: tuple[str, ...], name: str) -> Any:
+    """The first non-empty value among the sources; an empty ``?pwd=`` must
+    not hide the ``pwd`` in the body."""
     for source in sources:
         value = inputs.get(source, name)
-        if value is not None:
+        if value is not None and not (isinstance(value, str) and not value.strip()):
             return value
     return None
 
@@ -72,8 +77,7 @@ class Condition:
         return f"{self.name}={self.equals}"
 
     def given(self, inputs: Inputs) -> bool:
-        raw = read(inputs, self.sources, self.name)
-        return raw is not None and raw != ""
+        return read(inputs, self.sources, self.name) is not None
 
     def holds(self, inputs: Inputs) -> bool:
         if self.present is not None:

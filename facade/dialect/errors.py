@@ -23,7 +23,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[REQUEST_ID] = uuid.uuid4().hex
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as plain:  # 404, 405: aiohttp's own answer, with the id added
+        plain.headers["X-Request-Id"] = request[REQUEST_ID]
+        raise
     response.headers["X-Request-Id"] = request[REQUEST_ID]
     return response
 

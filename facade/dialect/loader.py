@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
-from facade.core.outcomes import OUTCOMES
+from facade.core.outcomes import OUTCOMES, Outcome
 from facade.dialect.declarations import (ABSENT, Carrier, Condition, Dialect, Envelope, JsonStyle,
                                          Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
@@ -25,6 +25,7 @@ from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import TRANSFORMS, to_str
 
 ENGINE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls here
 SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"
 
@@ -115,6 +116,8 @@ class _Loader:
     def _route(self, raw: dict[str, Any], dialect: Dialect) -> Route:
         paths = tuple(raw["path"]) if isinstance(raw["path"], list) else (raw["path"],)
         label = f"{raw['method']} {paths[0]} ({raw['name']})"
+        if any(p.startswith(RESERVED) for p in paths):
+            raise _RouteError(label, f"paths under {RESERVED} are reserved for the facade itself")
         try:
             return self._checked_route(raw, paths, label, dialect)
         except ValueError as error:
@@ -135,7 +138,7 @@ class _Loader:
             conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
             params=params, success=success, data=data,
             supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))),
-            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes"),
+            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator)
 
 
@@ -162,7 +165,10 @@ def _check_slots(entry: dict[str, Any], envelope: Envelope, where: str) -> None:
                          f"({', '.join(envelope.slots) or 'none'})")
 
 
-def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str) -> dict[str, dict[str, Any]]:
+def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str,
+                   route_level: bool = False) -> dict[str, dict[str, Any]]:
+    if route_level and "default" in raw:
+        raise ValueError(f"{where}: 'default' belongs in the dialect's outcomes, not a route's")
     for outcome_id, entry in raw.items():
         if outcome_id != "default" and outcome_id not in OUTCOMES:
             raise ValueError(f"{where}: unknown outcome {outcome_id!r}")
@@ -173,14 +179,29 @@ def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str) -> dict[s
 def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
     sources = spec.get("in", DEFAULT_SOURCES)
     sources = (sources,) if isinstance(sources, str) else tuple(sources)
-    if "path" in sources and any("{%s}" % spec.get("name") not in p for p in paths):
+    variable = re.compile(r"\{%s(:[^}]*)?\}" % re.escape(spec.get("name", "")))
+    if "path" in sources and not all(variable.search(p) for p in paths):
         raise ValueError(f"parameter {target!r} is read from the path but a path has no {{{spec.get('name')}}}")
+    choose = spec.get("choose")
+    if choose is not None and not all(isinstance(k, str) for k in choose):
+        raise ValueError(f"parameter {target!r}: 'choose' keys must be quoted strings (\"true\", not true)")
     transforms = spec.get("transform", "str")
     transforms = (transforms,) if isinstance(transforms, str) else tuple(transforms)
-    return Param(
+    param = Param(
         target=target, name=spec.get("name"), sources=sources, required=spec.get("required", True),
         transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
-        choose=spec.get("choose"), const=spec.get("const", ABSENT))
+        choose=choose, const=spec.get("const", ABSENT))
+    _check_default(param)
+    return param
+
+
+def _check_default(param: Param) -> None:
+    if param.default is ABSENT:
+        return
+    try:
+        param.convert(param.default)
+    except Outcome as error:
+        raise ValueError(f"parameter {param.target!r}: default {param.default!r} fails: {error.detail}") from None
 
 
 def _condition(name: str, expected: Any) -> Condition:
@@ -205,8 +226,11 @@ def _check_arguments(signature: Signature, params: tuple[Param, ...], dialect: D
 
 
 def _check_const(signature: Signature, param: Param) -> None:
-    allowed = typing.get_args(signature.hints.get(param.target))
-    if param.const is not ABSENT and allowed and param.const not in allowed:
+    hint = signature.hints.get(param.target)
+    if param.const is ABSENT or typing.get_origin(hint) is not typing.Literal:
+        return
+    allowed = typing.get_args(hint)
+    if param.const not in allowed:
         raise ValueError(f"parameter {param.target!r}: {param.const!r} is not one of {list(allowed)}")
 
 
@@ -221,13 +245,15 @@ def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
 
 def _check_dispatch(routes: list[Route]) -> None:
     """Routes sharing a method and path are told apart by 'when'; one without it must come last."""
-    seen: dict[tuple[str, str], Route] = {}
+    seen: dict[tuple[str, str], list[Route]] = {}
     for route in routes:
         for path in route.paths:
-            earlier = seen.get((route.method, path))
-            if earlier is not None and not earlier.conditions:
-                raise _RouteError(route.label, f"unreachable: {earlier.label} has no 'when' and answers first")
-            seen[(route.method, path)] = route
+            for earlier in seen.setdefault((route.method, path), []):
+                if not earlier.conditions:
+                    raise _RouteError(route.label, f"unreachable: {earlier.label} has no 'when' and answers first")
+                if set(earlier.conditions) == set(route.conditions):
+                    raise _RouteError(route.label, f"unreachable: {earlier.label} has the same 'when'")
+            seen[(route.method, path)].append(route)
 
 
 def _check_no_overlap(dialects: list[Dialect]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
@@ -35,17 +36,24 @@ class Inputs:
     @classmethod
     async def read(cls, request: web.Request) -> "Inputs":
         inputs = cls(request)
+        if (request.content_length or 0) > request.client_max_size:
+            raise BodyTooLarge()  # refused unread, whatever the method or content type
         if request.body_exists:
             try:
                 await inputs._read_body()
             except web.HTTPRequestEntityTooLarge:
                 raise BodyTooLarge() from None
+            except (ValueError, LookupError, RecursionError) as error:
+                # undecodable bytes, an unknown charset, a multipart body without
+                # a boundary, JSON nested beyond reason: all the client's doing
+                raise MalformedBody(type(error).__name__) from None
         return inputs
 
     async def _read_body(self) -> None:
         kind = self.request.content_type
-        if kind == FORM:
-            self.form = await self.request.post()
+        if kind == FORM:  # parsed here, not by request.post(), which skips GET bodies
+            text = (await self.request.read()).decode(self.request.charset or "utf-8")
+            self.form = MultiDictProxy(MultiDict(parse_qsl(text, keep_blank_values=True)))
         elif kind == MULTIPART:
             self.multipart = await self.request.post()
         elif kind == "application/json" or kind.endswith("+json"):

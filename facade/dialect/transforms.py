@@ -21,6 +21,11 @@ _BOOLS = {"true": True, "on": True, "yes": True, "1": True,
 
 def to_str(value: Any) -> str:
     if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from a JSON \ud800 escape
+                raise InvalidParameter("not valid Unicode") from None
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -34,7 +39,7 @@ def to_int(value: Any) -> int:
         return value
     text = to_str(value).strip()
     if not _INT.fullmatch(text):
-        raise InvalidParameter(f"not an integer: {text[:40]!r}")
+        raise InvalidParameter("not an integer")
     return int(text)
 
 
@@ -43,7 +48,7 @@ def to_bool(value: Any) -> bool:
         return value
     text = to_str(value).strip().lower()
     if text not in _BOOLS:
-        raise InvalidParameter(f"not a boolean: {text[:40]!r}")
+        raise InvalidParameter("not a boolean")
     return _BOOLS[text]
 
 
@@ -55,7 +60,7 @@ def to_epoch_ms(value: Any) -> int:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidParameter(f"not epoch milliseconds or a date: {text[:40]!r}") from None
+        raise InvalidParameter("not epoch milliseconds or a date") from None
     midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     return int(midnight.timestamp() * 1000)
 

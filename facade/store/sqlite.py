@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, AsyncIterator, Mapping
 
 import aiosqlite
 
@@ -53,6 +54,7 @@ class SqliteStore:
         self._db = db
         # One connection is one transaction: a writer's commit or rollback
         # must not take another coroutine's half-done write with it.
+        # (Reads are not locked: they may glimpse a row an instant before its commit.)
         self._writing = asyncio.Lock()
 
     @classmethod
@@ -79,21 +81,31 @@ class SqliteStore:
     async def close(self) -> None:
         await self._db.close()
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        """Commits, or rolls back on any exit, cancellation included, before the
+        next writer may start: one connection is one transaction."""
+        async with self._writing:
+            try:
+                yield
+                await self._db.commit()
+            except BaseException:
+                await asyncio.shield(self._db.rollback())
+                raise
+
     async def _insert(self, table: str, values: Mapping[str, Any]) -> Row:
         columns = list(values)
         sql = "INSERT INTO %s (%s) VALUES (%s) RETURNING *" % (
             table, ", ".join(columns), ", ".join("?" * len(columns)))
-        async with self._writing:
-            try:
+        try:
+            async with self._transaction():
                 async with self._db.execute(sql, [values[c] for c in columns]) as cursor:
                     row = await cursor.fetchone()
-                await self._db.commit()
-            except sqlite3.IntegrityError as error:
-                await self._db.rollback()
-                taken = _UNIQUE_FAILED.search(str(error))
-                if taken:
-                    raise Conflict(taken.group(1)) from error
-                raise
+        except sqlite3.IntegrityError as error:
+            taken = _UNIQUE_FAILED.search(str(error))
+            if taken:
+                raise Conflict(taken.group(1)) from error
+            raise
         return dict(row)
 
     async def _one(self, sql: str, args: tuple) -> Row | None:
@@ -118,10 +130,9 @@ class SqliteStore:
             (token_hash, now))
 
     async def _update(self, sql: str, args: tuple) -> int:
-        async with self._writing:
+        async with self._transaction():
             async with self._db.execute(sql, args) as cursor:
                 count = cursor.rowcount
-            await self._db.commit()
         return count
 
     async def revoke_session(self, session_id: int, now: float) -> bool:
