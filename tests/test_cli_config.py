@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from pathlib import Path
 
 import bcrypt
 import pytest

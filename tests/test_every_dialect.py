@@ -33,21 +33,19 @@ async def received(response) -> tuple[int, str, bytes]:
     return response.status, response.headers["Content-Type"], await response.read()
 
 
-@pytest.mark.parametrize("dialect, route, path", ROUTES, ids=IDS)
-async def test_malformed_json_gets_the_dialects_failure_envelope(client, rows, dialect, route, path):
-    before = rows.snapshot()
-    response = await client.request(route.method, concrete(path), data=b"{oops",
-                                    headers={"Content-Type": "application/json"})
-    assert await received(response) == answer(dialect, MalformedBody, route)
-    assert rows.snapshot() == before
+BAD_BODIES = {
+    "malformed-json": (lambda: b"{oops", "application/json", MalformedBody),
+    "oversized": (lambda: io.BytesIO(b"a=" + b"x" * (2 << 20)), "application/x-www-form-urlencoded", BodyTooLarge),
+}
 
 
+@pytest.mark.parametrize("bad", BAD_BODIES)
 @pytest.mark.parametrize("dialect, route, path", ROUTES, ids=IDS)
-async def test_an_oversized_body_gets_the_dialects_failure_envelope(client, rows, dialect, route, path):
+async def test_a_bad_body_gets_the_dialects_failure_envelope(client, rows, dialect, route, path, bad):
+    body, content_type, outcome = BAD_BODIES[bad]
     before = rows.snapshot()
-    response = await client.request(route.method, concrete(path), data=io.BytesIO(b"a=" + b"x" * (2 << 20)),
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert await received(response) == answer(dialect, BodyTooLarge, route)
+    response = await client.request(route.method, concrete(path), data=body(), headers={"Content-Type": content_type})
+    assert await received(response) == answer(dialect, outcome, route)
     assert rows.snapshot() == before
 
 
