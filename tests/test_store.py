@@ -4,6 +4,7 @@ run the same tests."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 
 import pytest
@@ -12,6 +13,7 @@ from facade.core import UserCore
 from facade.core.outcomes import NoSuchUser, PhoneTaken, TokenInvalid, WrongPassword
 from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, open_store
+from facade.store.sqlite import MIGRATIONS
 from tests.test_express import ALICE, BASE, OK, failure
 
 
@@ -111,7 +113,7 @@ async def test_opening_twice_migrates_once_and_keeps_data(db_path):
     await second.close()
     with sqlite3.connect(db_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
 
 
 async def test_only_known_columns_reach_sql(store):
@@ -123,3 +125,40 @@ async def test_foreign_keys_are_enforced(store):
     with pytest.raises(sqlite3.IntegrityError):
         await store.insert_session({"user_id": 999, "token_hash": "h", "origin": "t",
                                     "created_at": 0, "expires_at": 1})
+
+
+async def test_users_get_a_random_public_id_and_a_sequential_gid(core):
+    first = (await core.register(phone="13800138000", password="pw")).user
+    second = (await core.register(phone="13900139000", password="pw")).user
+    assert (first.gid, second.gid) == (100001, 100002)
+    assert re.fullmatch(r"[a-z]{16}", first.public_id) and first.public_id != second.public_id
+    login = await core.login(identifier="13800138000", password="pw")
+    assert login.user.public_id == first.public_id
+
+
+async def test_a_public_id_clash_is_retried(core, monkeypatch):
+    from facade.core import service
+    await core.register(phone="13800138000", password="pw")
+    taken = (await core.login(identifier="13800138000", password="pw")).user.public_id
+    ids = iter([taken, "b" * 16])
+    monkeypatch.setattr(service, "_public_id", lambda: next(ids))
+    assert (await core.register(phone="13900139000", password="pw")).user.public_id == "b" * 16
+
+
+async def test_the_public_id_migration_fills_rows_made_before_it(db_path):
+    with sqlite3.connect(db_path.parent.mkdir(parents=True) or db_path) as db:
+        db.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+        db.execute("INSERT INTO users (phone, password_hash, created_at, updated_at) VALUES ('13800138000', 'x', 0, 0)")
+    store = await open_store(f"sqlite:///{db_path}")
+    row = await store.find_user("phone", "13800138000")
+    await store.close()
+    assert re.fullmatch(r"[a-z]{16}", row["public_id"])
+
+
+async def test_a_failing_migration_changes_nothing_and_lets_the_process_exit(db_path, monkeypatch):
+    from facade.store import sqlite as backend
+    monkeypatch.setattr(backend, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE broken (;"])
+    with pytest.raises(sqlite3.OperationalError):
+        await open_store(f"sqlite:///{db_path}")
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class User:
-    id: int
+    id: int         # internal; dialects show it, or gid, or public_id, as their wire demands
+    public_id: str  # 16 random lowercase letters, stable, not derived from id
+    gid: int        # sequential from 100001
     username: str | None
     phone: str | None
     email: str | None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import string
 import time
 from typing import Any, Callable, Literal
 
@@ -15,6 +16,8 @@ from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, Store
 
 PASSWORD_MAX = 1024  # beyond any real password; bounds the work one request can ask for
+GID_BASE = 100000    # gid = GID_BASE + id: sequential from 100001 with no second counter to keep
+PUBLIC_ID_TRIES = 3  # 26**16 ids: a clash is a freak, but it must not fail a registration
 _COLUMN_FIELD = {"username_key": "username", "phone": "phone", "email": "email"}
 
 
@@ -23,7 +26,11 @@ def token_hash(token: str) -> str:
 
 
 def _user(row: dict[str, Any]) -> User:
-    return User(**{k: row[k] for k in User.__dataclass_fields__})
+    return User(gid=GID_BASE + row["id"], **{k: row[k] for k in User.__dataclass_fields__ if k != "gid"})
+
+
+def _public_id() -> str:
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(16))
 
 
 def _session(row: dict[str, Any]) -> Session:
@@ -57,11 +64,16 @@ class UserCore:
         values = {**ids, "username": identifiers.username(username) if username else None,
                   "nickname": nickname, "password_hash": await self._hasher.hash(password),
                   "created_at": now, "updated_at": now}
-        try:
-            row = await self._store.insert_user(values)
-        except Conflict as taken:  # lost a race with a concurrent registration
-            raise TAKEN[_COLUMN_FIELD[taken.field]](taken.field) from None
-        return Registered(user=_user(row))
+        return Registered(user=_user(await self._insert_user(values)))
+
+    async def _insert_user(self, values: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(PUBLIC_ID_TRIES):
+            try:
+                return await self._store.insert_user({**values, "public_id": _public_id()})
+            except Conflict as taken:
+                if taken.field != "public_id":  # lost a race with a concurrent registration
+                    raise TAKEN[_COLUMN_FIELD[taken.field]](taken.field) from None
+        raise RuntimeError("no free public id after %d tries" % PUBLIC_ID_TRIES)
 
     @staticmethod
     def _identifiers(**given: str | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Protocol
 Row = dict[str, Any]
 
 # Columns a user may be looked up by: the only names ever placed in SQL text.
-USER_KEYS = ("id", "username_key", "phone", "email")
+USER_KEYS = ("id", "public_id", "username_key", "phone", "email")
 
 
 class Conflict(Exception):

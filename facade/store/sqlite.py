@@ -44,6 +44,13 @@ MIGRATIONS = [
     );
     CREATE INDEX sessions_by_user ON sessions(user_id);
     """,
+    # Public ids: new users get theirs from the core (secrets); rows made before
+    # this migration get 16 letters from SQLite's random() once, here.
+    """
+    ALTER TABLE users ADD COLUMN public_id TEXT;
+    UPDATE users SET public_id = %s WHERE public_id IS NULL;
+    CREATE UNIQUE INDEX users_by_public_id ON users(public_id);
+    """ % " || ".join(["substr('abcdefghijklmnopqrstuvwxyz', 1 + abs(random() % 26), 1)"] * 16),
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -66,13 +73,21 @@ class SqliteStore:
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA busy_timeout=5000")
         store = cls(db)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await db.close()  # else its thread outlives the failure and the process cannot exit
+            raise
         return store
 
     async def _migrate(self) -> None:
         (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.executescript(f"BEGIN; {script} PRAGMA user_version={number}; COMMIT;")
+            try:
+                await self._db.executescript(f"BEGIN; {script} PRAGMA user_version={number}; COMMIT;")
+            except sqlite3.Error:
+                await self._db.rollback()
+                raise
 
     async def ping(self) -> bool:
         await self._db.execute("SELECT 1")
