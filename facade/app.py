@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import AsyncIterator
 
 from aiohttp import web
@@ -14,7 +15,8 @@ from facade.dialect.declarations import Dialect
 from facade.dialect.endpoint import add_routes
 from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
-from facade.keys import CONFIG, CORE, STORE
+from facade.dialect.tokens import codecs
+from facade.keys import CODECS, CONFIG, CORE, STORE
 from facade.store import open_store
 
 HEALTH = "/_facade/health"
@@ -48,6 +50,10 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
                          session_ttl_max=config["security.session_ttl_max"])
+    # Without a configured key, one is made once and kept in the store, so
+    # restarts (and every process on the same store) keep tokens valid.
+    jwt_key = config["security.jwt_secret"] or await store.keep_setting("jwt_secret", secrets.token_urlsafe(48))
+    app[CODECS] = codecs(jwt_key)
     yield
     await store.close()
 

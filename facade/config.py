@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "storage": {"url": "sqlite:///var/facade.db"},
     "mappings": {"dir": "mappings", "schemas_dir": "schemas", "enabled": None, "validate_responses": False},
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
-                 "session_ttl": 86400, "session_ttl_max": 30 * 86400},
+                 "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None},
     "notify": {"outbox": "var/outbox.jsonl"},
     "logging": {"level": "INFO"},
 }

@@ -9,11 +9,13 @@ if TYPE_CHECKING:
     from facade.config import Config
     from facade.core import UserCore
     from facade.dialect.declarations import Dialect, Route
+    from facade.dialect.tokens import Codec
     from facade.store import Store
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
 STORE: web.AppKey["Store"] = web.AppKey("store")
 CORE: web.AppKey["UserCore"] = web.AppKey("core")
+CODECS: web.AppKey[dict[str, "Codec"]] = web.AppKey("codecs")
 
 # Per-request values set by the engine, read by the error middleware.
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

@@ -133,7 +133,14 @@ class UserCore:
 
     async def authenticate(self, secret: str) -> Session:
         """The live session a token's secret names; TokenInvalid otherwise."""
-        row = await self._store.find_live_session(token_hash(secret), self._clock())
+        return await self._live_session("token_hash", token_hash(secret))
+
+    async def session(self, session_id: int) -> Session:
+        """The live session with this id (a signed token names it); TokenInvalid otherwise."""
+        return await self._live_session("id", session_id)
+
+    async def _live_session(self, key: str, value: Any) -> Session:
+        row = await self._store.find_live_session(key, value, self._clock())
         if row is None:
             raise TokenInvalid()
         return _session(row)

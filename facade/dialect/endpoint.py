@@ -8,21 +8,20 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from facade.core import UserCore
+from facade.core.models import Session
 from facade.core.operations import ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
 from facade.dialect.declarations import Dialect, Route
 from facade.dialect.responses import respond
 from facade.dialect.sources import Inputs
-from facade.dialect.tokens import CODECS
-from facade.keys import CORE, DIALECT, ROUTE
+from facade.keys import CODECS, CORE, DIALECT, ROUTE
 
 
 class Endpoint:
     def __init__(self, dialect: Dialect, routes: list[Route]) -> None:
         self.dialect = dialect
         self.routes = routes
-        self._supplied: dict[str, Callable[[Inputs, UserCore], Awaitable[Any]]] = {
+        self._supplied: dict[str, Callable[[web.Request, Inputs], Awaitable[Any]]] = {
             SESSION: self._session, ORIGIN: self._origin}
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -30,12 +29,11 @@ class Endpoint:
         inputs = await Inputs.read(request)
         route = self._pick(inputs)
         request[ROUTE] = route
-        core = request.app[CORE]
         arguments = route.arguments(inputs)
         for name in route.supplied:
-            arguments[name] = await self._supplied[name](inputs, core)
-        result = await getattr(core, route.operation)(**arguments)
-        status, body = self.dialect.success_body(route, self._context(result))
+            arguments[name] = await self._supplied[name](request, inputs)
+        result = await getattr(request.app[CORE], route.operation)(**arguments)
+        status, body = self.dialect.success_body(route, self._context(request, result))
         return respond(self.dialect, route, status, body)
 
     def _pick(self, inputs: Inputs) -> Route:
@@ -47,22 +45,22 @@ class Endpoint:
             raise MissingParameter(absent[0])
         raise InvalidParameter("no route's 'when' matches this request")
 
-    async def _session(self, inputs: Inputs, core: UserCore) -> Any:
+    async def _session(self, request: web.Request, inputs: Inputs) -> Session:
         carrier = self.dialect.session
         wire = carrier.find(inputs)
         if wire is None:
             raise NotLoggedIn()
-        return await core.authenticate(CODECS[carrier.token].decode(wire))
+        return await request.app[CODECS][carrier.token].session(wire, request.app[CORE])
 
-    async def _origin(self, inputs: Inputs, core: UserCore) -> str:
+    async def _origin(self, request: web.Request, inputs: Inputs) -> str:
         return self.dialect.name
 
-    def _context(self, result: Any) -> dict[str, Any]:
+    def _context(self, request: web.Request, result: Any) -> dict[str, Any]:
         if not is_dataclass(result):
             return {}
         context = {f.name: getattr(result, f.name) for f in fields(result)}
         if "token" in context and self.dialect.session is not None:
-            context["token"] = CODECS[self.dialect.session.token].encode(result)
+            context["token"] = request.app[CODECS][self.dialect.session.token].encode(result)
         return context
 
 

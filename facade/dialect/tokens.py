@@ -1,32 +1,62 @@
-"""A session token's wire forms: each codec turns the core's session secret
-into what the dialect's clients carry, and back."""
+"""A session token's wire forms. Each codec turns a login into what the
+dialect's clients carry, and what they carry back into the live Session."""
 from __future__ import annotations
 
 import re
 from typing import Protocol
 
-from facade.core.models import LoggedIn
+import jwt
+
+from facade.core import UserCore
+from facade.core.models import LoggedIn, Session
 from facade.core.outcomes import TokenInvalid
 
 
 class Codec(Protocol):
     def encode(self, login: LoggedIn) -> str: ...
 
-    def decode(self, wire: str) -> str:
-        """The session secret, or TokenInvalid."""
+    async def session(self, wire: str, core: UserCore) -> Session:
+        """The live session the token names, or TokenInvalid."""
 
 
 class Hex32:
-    """An opaque 32-character lowercase hex token: the secret itself."""
+    """An opaque 32-character lowercase hex token: the session's secret itself."""
     _FORM = re.compile(r"[0-9a-f]{32}")
 
     def encode(self, login: LoggedIn) -> str:
         return login.token
 
-    def decode(self, wire: str) -> str:
+    async def session(self, wire: str, core: UserCore) -> Session:
         if not self._FORM.fullmatch(wire):
             raise TokenInvalid("not 32 lowercase hex")
-        return wire
+        return await core.authenticate(wire)
 
 
-CODECS: dict[str, Codec] = {"hex32": Hex32()}
+class JwtHs256:
+    """HS256 JWT: ``aud`` = the user's public id, ``exp``, and ``sid`` naming the
+    server-side session, so logout and password reset revoke it. The algorithm
+    is pinned when verifying: a token claiming ``none`` or RS256 is refused."""
+    ALGORITHM = "HS256"
+    REQUIRED = ["aud", "exp", "sid"]
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def encode(self, login: LoggedIn) -> str:
+        claims = {"aud": login.user.public_id, "exp": int(login.session.expires_at), "sid": login.session.id}
+        return jwt.encode(claims, self._key, algorithm=self.ALGORITHM)
+
+    async def session(self, wire: str, core: UserCore) -> Session:
+        try:
+            claims = jwt.decode(wire, self._key, algorithms=[self.ALGORITHM],
+                                options={"require": self.REQUIRED, "verify_aud": False})
+        except jwt.PyJWTError as error:
+            raise TokenInvalid(type(error).__name__) from None
+        if not isinstance(claims["sid"], int):
+            raise TokenInvalid("sid is not a session id")
+        return await core.session(claims["sid"])
+
+
+
+def codecs(jwt_key: str) -> dict[str, Codec]:
+    return {"hex32": Hex32(), "jwt_hs256": JwtHs256(jwt_key)}

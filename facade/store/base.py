@@ -11,6 +11,7 @@ Row = dict[str, Any]
 
 # Columns a user may be looked up by: the only names ever placed in SQL text.
 USER_KEYS = ("id", "public_id", "username_key", "phone", "email")
+SESSION_KEYS = ("id", "token_hash")
 
 
 class Conflict(Exception):
@@ -33,8 +34,11 @@ class Store(Protocol):
 
     async def insert_session(self, values: Mapping[str, Any]) -> Row: ...
 
-    async def find_live_session(self, token_hash: str, now: float) -> Row | None:
-        """The session with this token hash, unless revoked or expired at ``now``."""
+    async def find_live_session(self, key: str, value: Any, now: float) -> Row | None:
+        """The session whose ``key`` (id or token_hash) is ``value``, unless revoked or expired at ``now``."""
+
+    async def keep_setting(self, name: str, value: str) -> str:
+        """Stores ``value`` unless ``name`` has one already; returns the value kept."""
 
     async def revoke_session(self, session_id: int, now: float) -> bool:
         """True if this call revoked it (False if it already was)."""

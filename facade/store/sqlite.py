@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator, Mapping
 
 import aiosqlite
 
-from facade.store.base import USER_KEYS, Conflict, Row
+from facade.store.base import SESSION_KEYS, USER_KEYS, Conflict, Row
 
 MIGRATIONS = [
     """
@@ -51,6 +51,9 @@ MIGRATIONS = [
     UPDATE users SET public_id = %s WHERE public_id IS NULL;
     CREATE UNIQUE INDEX users_by_public_id ON users(public_id);
     """ % " || ".join(["substr('abcdefghijklmnopqrstuvwxyz', 1 + abs(random() % 26), 1)"] * 16),
+    """
+    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -139,10 +142,17 @@ class SqliteStore:
     async def insert_session(self, values: Mapping[str, Any]) -> Row:
         return await self._insert("sessions", values)
 
-    async def find_live_session(self, token_hash: str, now: float) -> Row | None:
+    async def find_live_session(self, key: str, value: Any, now: float) -> Row | None:
+        if key not in SESSION_KEYS:
+            raise ValueError(f"sessions cannot be looked up by {key!r}")
         return await self._one(
-            "SELECT * FROM sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
-            (token_hash, now))
+            f"SELECT * FROM sessions WHERE {key} = ? AND revoked_at IS NULL AND expires_at > ?", (value, now))
+
+    async def keep_setting(self, name: str, value: str) -> str:
+        async with self._transaction():
+            await self._db.execute("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)", (name, value))
+        row = await self._one("SELECT value FROM settings WHERE name = ?", (name,))
+        return row["value"]
 
     async def _update(self, sql: str, args: tuple) -> int:
         async with self._transaction():
