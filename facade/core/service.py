@@ -67,7 +67,7 @@ class UserCore:
         return Registered(user=_user(await self._insert_user(values)))
 
     async def _insert_user(self, values: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(PUBLIC_ID_TRIES):
+        for _ in range(PUBLIC_ID_TRIES):
             try:
                 return await self._store.insert_user({**values, "public_id": _public_id()})
             except Conflict as taken:
