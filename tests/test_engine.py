@@ -119,3 +119,15 @@ async def test_the_first_declared_carrier_wins(probe):
                  '{"result": "0004"}')
     await expect(await probe.post("/probe/logout", cookies={"sid": token}, params={"token": stale}), 200,
                  '{"result": "0000", "message": null, "data": null}')
+
+
+async def test_a_login_may_issue_the_session_cookie_and_a_logout_clear_it(probe, rows):
+    await register(probe)
+    login = await probe.post("/probe/login", json={"who": "zhang", "pw": "pässwörd", "ttl": 600})
+    token = json.loads(await login.text())["data"]["token"]
+    assert login.headers.getall("Set-Cookie") == [f"sid={token}; HttpOnly; Max-Age=600; Path=/probe; SameSite=Lax"]
+    logout = await probe.post("/probe/logout")  # the client's cookie jar carries sid back
+    await expect(logout, 200, '{"result": "0000", "message": null, "data": null}')
+    assert logout.headers.getall("Set-Cookie") == [
+        'sid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/probe']
+    assert rows("SELECT revoked_at IS NOT NULL AS revoked FROM sessions") == [{"revoked": 1}]

@@ -110,6 +110,7 @@ class Route:
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     validator: Validator | None = None
     supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
+    cookie: str | None = None  # "issue" or "clear": what success does to the session cookie
 
     def matches(self, inputs: Inputs) -> bool:
         return all(c.holds(inputs) for c in self.conditions)
@@ -131,9 +132,11 @@ class JsonStyle:
 
 @dataclass(frozen=True)
 class Carrier:
-    """Where the session token travels, tried in order, and its wire form."""
+    """Where the session token travels, tried in order, its wire form, and the
+    cookie that carries it back when the dialect keeps its session in one."""
     places: tuple[tuple[str, str], ...]
     token: str
+    cookie: dict[str, Any] | None = None
 
     def find(self, inputs: Inputs) -> str | None:
         for source, name in self.places:

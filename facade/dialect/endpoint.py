@@ -33,8 +33,12 @@ class Endpoint:
         for name in route.supplied:
             arguments[name] = await self._supplied[name](request, inputs)
         result = await getattr(request.app[CORE], route.operation)(**arguments)
-        status, body = self.dialect.success_body(route, self._context(request, result))
-        return respond(self.dialect, route, status, body)
+        context = self._context(request, result)
+        status, body = self.dialect.success_body(route, context)
+        response = respond(self.dialect, route, status, body)
+        if route.cookie is not None:
+            COOKIE_EFFECTS[route.cookie](response, self.dialect.session.cookie, result, context)
+        return response
 
     def _pick(self, inputs: Inputs) -> Route:
         for route in self.routes:
@@ -62,6 +66,20 @@ class Endpoint:
         if "token" in context and self.dialect.session is not None:
             context["token"] = request.app[CODECS][self.dialect.session.token].encode(result)
         return context
+
+
+def _issue(response: web.Response, cookie: dict[str, Any], result: Any, context: dict[str, Any]) -> None:
+    lifetime = int(result.session.expires_at - result.session.created_at)
+    response.set_cookie(cookie["name"], context["token"], max_age=lifetime, path=cookie.get("path", "/"),
+                        httponly=cookie.get("http_only", True), secure=cookie.get("secure", False),
+                        samesite=cookie.get("same_site", "Lax"))
+
+
+def _clear(response: web.Response, cookie: dict[str, Any], result: Any, context: dict[str, Any]) -> None:
+    response.del_cookie(cookie["name"], path=cookie.get("path", "/"))
+
+
+COOKIE_EFFECTS = {"issue": _issue, "clear": _clear}
 
 
 def add_routes(app: web.Application, dialects: list[Dialect]) -> None:

@@ -86,7 +86,8 @@ class _Loader:
         success, failure = (_envelope(raw["envelope"][k], k) for k in ("success", "failure"))
         outcomes = _outcome_table(raw["outcomes"], failure, "outcomes")
         session = raw.get("session")
-        carrier = Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"]) if session else None
+        carrier = Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"],
+                          session.get("cookie")) if session else None
         dialect = Dialect(
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
@@ -133,11 +134,12 @@ class _Loader:
         check_refs(data, lambda path: _result_has(signature, path))
         success = raw.get("success", {})
         _check_slots(success, dialect.success, "success")
+        _check_cookie(raw.get("cookie"), signature, dialect)
         return Route(
             name=raw["name"], method=raw["method"], paths=paths, operation=raw["operation"], label=label,
             conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
             params=params, success=success, data=data,
-            supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))),
+            supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=raw.get("cookie"),
             outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator)
 
@@ -232,6 +234,15 @@ def _check_const(signature: Signature, param: Param) -> None:
     allowed = typing.get_args(hint)
     if param.const not in allowed:
         raise ValueError(f"parameter {param.target!r}: {param.const!r} is not one of {list(allowed)}")
+
+
+def _check_cookie(effect: str | None, signature: Signature, dialect: Dialect) -> None:
+    if effect is None:
+        return
+    if dialect.session is None or dialect.session.cookie is None:
+        raise ValueError(f"cookie: {effect!r} needs a 'session.cookie' in the mapping")
+    if effect == "issue" and not _result_has(signature, ("token",)):
+        raise ValueError(f"cookie: 'issue' needs an operation that returns a token; {signature.name!r} does not")
 
 
 def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
