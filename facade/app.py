@@ -9,6 +9,7 @@ from aiohttp import web
 
 from facade.config import Config
 from facade.core import UserCore
+from facade.core.codes import CodePolicy
 from facade.core.operations import signatures
 from facade.core.passwords import PasswordHasher
 from facade.dialect.declarations import Dialect
@@ -17,6 +18,7 @@ from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
 from facade.dialect.tokens import codecs
 from facade.keys import CODECS, CONFIG, CORE, STORE
+from facade.notify.outbox import Outbox
 from facade.store import open_store
 
 HEALTH = "/_facade/health"
@@ -49,7 +51,8 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     await hasher.prepare()
     app[STORE] = store
     app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
-                         session_ttl_max=config["security.session_ttl_max"])
+                         session_ttl_max=config["security.session_ttl_max"],
+                         notifier=Outbox(config.path("notify.outbox")), code_policy=CodePolicy(**config["codes"]))
     # Without a configured key, one is made once and kept in the store, so
     # restarts (and every process on the same store) keep tokens valid.
     jwt_key = config["security.jwt_secret"] or await store.keep_setting("jwt_secret", secrets.token_urlsafe(48))

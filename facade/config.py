@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "mappings": {"dir": "mappings", "schemas_dir": "schemas", "enabled": None, "validate_responses": False},
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
                  "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None},
+    "codes": {"ttl": 300, "max_attempts": 5, "resend_after": 60, "hourly_cap": 10},
     "notify": {"outbox": "var/outbox.jsonl"},
     "logging": {"level": "INFO"},
 }

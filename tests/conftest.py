@@ -6,6 +6,7 @@ dialect's schema, so each test is also a contract test.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable
@@ -14,6 +15,10 @@ import pytest
 
 from facade import config as configuration
 from facade.app import init_app
+from facade.core import UserCore
+from facade.core.passwords import PasswordHasher
+from facade.notify.outbox import Outbox
+from facade.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -62,3 +67,41 @@ class Rows:
 def rows(db_path: Path) -> Rows:
     return Rows(db_path)
 
+
+class Clock:
+    """An injectable clock: tests move ``now`` instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def store(db_path):
+    opened = await open_store(f"sqlite:///{db_path}")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def outbox_path(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.jsonl"
+
+
+def outbox(path: Path) -> list[dict[str, Any]]:
+    """Every message the outbox notifier wrote, oldest first."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def core(store, clock, outbox_path):
+    """The core over a real store, with an injectable clock and the outbox notifier."""
+    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
+                    notifier=Outbox(outbox_path), clock=clock)

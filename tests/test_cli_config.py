@@ -56,6 +56,7 @@ def test_facade_config_names_the_file_when_config_is_absent(tmp_path, monkeypatc
     (["security.bcrypt_rounds=3"], "security.bcrypt_rounds: 3 is less than the minimum of 4"),
     (["storage.url=postgres"], "storage.url: 'postgres' does not match"),
     (["port"], "--set port: expected KEY=VALUE"),
+    (["codes.ttl=601"], "codes.ttl: 601 is greater than the maximum of 600"),
     (["security.session_ttl=7200", "security.session_ttl_max=3600"],
      "security.session_ttl is longer than security.session_ttl_max"),
 ])

@@ -9,37 +9,10 @@ import sqlite3
 
 import pytest
 
-from facade.core import UserCore
 from facade.core.outcomes import NoSuchUser, PhoneTaken, TokenInvalid, WrongPassword
-from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, open_store
 from facade.store.sqlite import MIGRATIONS
 from tests.test_express import ALICE, BASE, OK, failure
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def store(db_path):
-    opened = await open_store(f"sqlite:///{db_path}")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def core(store, clock):
-    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200, clock=clock)
 
 
 async def test_a_race_of_two_registrations_for_one_phone_makes_one_user(client, rows):

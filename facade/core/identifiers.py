@@ -60,6 +60,13 @@ def _looks_like_phone(value: str) -> bool:
     return True
 
 
+def contact(raw: str) -> tuple[str, str, str]:
+    """Where a code for ``raw`` goes: (channel, store column, normalised value)."""
+    if "@" in raw:
+        return "email", "email", email(raw)
+    return "sms", "phone", phone(raw)
+
+
 def classify(identifier: str) -> tuple[str, str]:
     """The store column a login identifier names, and its normalised value."""
     value = identifier.strip()

@@ -37,6 +37,13 @@ class Registered:
 
 
 @dataclass(frozen=True)
+class CodeSent:
+    target: str   # normalised phone or e-mail address
+    channel: str  # sms or email
+    code: str     # only a mapping that must hand it to the client refers to it
+
+
+@dataclass(frozen=True)
 class LoggedIn:
     user: User
     session: Session

@@ -123,6 +123,11 @@ class AppInvalid(Outcome):
     id = "app_invalid"
 
 
+class DeliveryFailed(Outcome):
+    """A code could not be sent (SMS gateway or mail server refused or was unreachable)."""
+    id = "delivery_failed"
+
+
 def _all(cls: type[Outcome]) -> list[type[Outcome]]:
     return [cls] + [d for sub in cls.__subclasses__() for d in _all(sub)]
 

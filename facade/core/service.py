@@ -8,7 +8,8 @@ import time
 from typing import Any, Callable, Literal
 
 from facade.core import identifiers
-from facade.core.models import LoggedIn, Registered, Session, User
+from facade.core.codes import CodePolicy, Codes, Notifier, Purpose
+from facade.core.models import CodeSent, LoggedIn, Registered, Session, User
 from facade.core.operations import operation
 from facade.core.outcomes import (TAKEN, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
                                   PasswordMismatch, TokenInvalid, WrongPassword)
@@ -38,10 +39,12 @@ def _session(row: dict[str, Any]) -> Session:
 
 
 class UserCore:
-    def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int,
-                 session_ttl_max: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int, session_ttl_max: int,
+                 notifier: Notifier, code_policy: CodePolicy = CodePolicy(),
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._hasher = hasher
+        self._codes = Codes(store, notifier, code_policy, clock)
         self._ttl = session_ttl
         self._ttl_max = session_ttl_max
         self._clock = clock
@@ -130,6 +133,27 @@ class UserCore:
         for key, normalised in ids.items():
             if await self._store.find_user(key, normalised):
                 raise TAKEN[kind](kind)
+
+    @operation
+    async def send_code(self, *, target: str, purpose: Purpose, length: int = 6) -> CodeSent:
+        """A code to a phone (SMS) or e-mail address. For 'register' the target must
+        be free; for any other purpose it must belong to someone."""
+        if not 4 <= length <= 8:
+            raise InvalidParameter("code length outside 4..8")
+        channel, column, value = identifiers.contact(target)
+        holder = await self._store.find_user(column, value)
+        if purpose == "register" and holder is not None:
+            raise TAKEN[column](column)
+        if purpose != "register" and holder is None:
+            raise NoSuchUser()
+        code = await self._codes.send(channel, value, purpose, length)
+        return CodeSent(target=value, channel=channel, code=code)
+
+    @operation
+    async def verify_code(self, *, target: str, purpose: Purpose, code: str) -> None:
+        """Spends the code; raises code_invalid, code_expired or code_attempts_exceeded."""
+        _, _, value = identifiers.contact(target)
+        await self._codes.check(value, purpose, code)
 
     async def authenticate(self, secret: str) -> Session:
         """The live session a token's secret names; TokenInvalid otherwise."""

@@ -37,6 +37,18 @@ class Store(Protocol):
     async def find_live_session(self, key: str, value: Any, now: float) -> Row | None:
         """The session whose ``key`` (id or token_hash) is ``value``, unless revoked or expired at ``now``."""
 
+    async def insert_code(self, values: Mapping[str, Any]) -> Row: ...
+
+    async def latest_code(self, target: str, purpose: str) -> Row | None: ...
+
+    async def count_codes_since(self, target: str, since: float) -> int: ...
+
+    async def count_code_attempt(self, code_id: int, limit: int) -> bool:
+        """Atomically counts one try; False if the code is used or out of tries."""
+
+    async def consume_code(self, code_id: int, now: float) -> bool:
+        """True if this call used the code up (False if it already was)."""
+
     async def keep_setting(self, name: str, value: str) -> str:
         """Stores ``value`` unless ``name`` has one already; returns the value kept."""
 

@@ -54,6 +54,20 @@ MIGRATIONS = [
     """
     CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE codes (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        target      TEXT NOT NULL,
+        purpose     TEXT NOT NULL,
+        salt        TEXT NOT NULL,
+        code_hash   TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        used_at     REAL
+    );
+    CREATE INDEX codes_by_target ON codes(target, created_at);
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -147,6 +161,25 @@ class SqliteStore:
             raise ValueError(f"sessions cannot be looked up by {key!r}")
         return await self._one(
             f"SELECT * FROM sessions WHERE {key} = ? AND revoked_at IS NULL AND expires_at > ?", (value, now))
+
+    async def insert_code(self, values: Mapping[str, Any]) -> Row:
+        return await self._insert("codes", values)
+
+    async def latest_code(self, target: str, purpose: str) -> Row | None:
+        return await self._one("SELECT * FROM codes WHERE target = ? AND purpose = ? ORDER BY id DESC LIMIT 1",
+                               (target, purpose))
+
+    async def count_codes_since(self, target: str, since: float) -> int:
+        row = await self._one("SELECT count(*) AS n FROM codes WHERE target = ? AND created_at > ?", (target, since))
+        return row["n"]
+
+    async def count_code_attempt(self, code_id: int, limit: int) -> bool:
+        return bool(await self._update(
+            "UPDATE codes SET attempts = attempts + 1 WHERE id = ? AND used_at IS NULL AND attempts < ?",
+            (code_id, limit)))
+
+    async def consume_code(self, code_id: int, now: float) -> bool:
+        return bool(await self._update("UPDATE codes SET used_at = ? WHERE id = ? AND used_at IS NULL", (now, code_id)))
 
     async def keep_setting(self, name: str, value: str) -> str:
         async with self._transaction():

@@ -1,0 +1,1 @@
+"""Delivery of verification codes, one notifier per channel, chosen in config."""

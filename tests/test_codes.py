@@ -1,0 +1,137 @@
+"""Verification codes in the core: delivery, expiry, tries, single use, resend
+and hourly limits, and binding to one target and one purpose."""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+
+import pytest
+
+from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid, DeliveryFailed,
+                                  InvalidEmail, InvalidParameter, InvalidPhone, NoSuchUser, PhoneTaken,
+                                  RateLimited)
+from tests.conftest import outbox
+
+PHONE = "13800138000"
+
+
+async def send(core, target=PHONE, purpose="register", **kwargs) -> str:
+    return (await core.send_code(target=target, purpose=purpose, **kwargs)).code
+
+
+async def test_a_code_goes_to_the_outbox_and_only_its_hash_to_the_store(core, outbox_path, rows):
+    code = await send(core, target="+86 138 0013 8000")
+    [message] = outbox(outbox_path)
+    assert re.fullmatch(r"[0-9]{6}", code)
+    assert {k: message[k] for k in ("channel", "to", "purpose", "code")} == {
+        "channel": "sms", "to": PHONE, "purpose": "register", "code": code}
+    assert code in message["text"] and datetime.fromisoformat(message["at"]).tzinfo is not None
+    [stored] = rows("SELECT * FROM codes")
+    assert code not in str(stored.values())
+
+
+async def test_an_email_target_gets_an_email(core, outbox_path):
+    await send(core, target="Ann@Example.com")
+    assert [(m["channel"], m["to"]) for m in outbox(outbox_path)] == [("email", "ann@example.com")]
+
+
+@pytest.mark.parametrize("target, outcome", [("12345", InvalidPhone), ("a@b", InvalidEmail)])
+async def test_an_invalid_target_is_refused_and_nothing_is_sent(core, outbox_path, target, outcome):
+    with pytest.raises(outcome):
+        await send(core, target=target)
+    assert outbox(outbox_path) == []
+
+
+async def test_who_may_get_a_code_depends_on_its_purpose(core):
+    with pytest.raises(NoSuchUser):
+        await send(core, purpose="reset_password")
+    await core.register(phone=PHONE, password="pw")
+    with pytest.raises(PhoneTaken):
+        await send(core, purpose="register")
+    assert re.fullmatch(r"[0-9]{4}", await send(core, purpose="login", length=4))
+    with pytest.raises(InvalidParameter):
+        await send(core, target="13900139000", length=3)
+
+
+async def test_a_right_code_works_once(core):
+    code = await send(core)
+    await core.verify_code(target=PHONE, purpose="register", code=code)
+    with pytest.raises(CodeInvalid):
+        await core.verify_code(target=PHONE, purpose="register", code=code)
+
+
+async def test_a_code_expires(core, clock):
+    code = await send(core)
+    clock.now += 300
+    with pytest.raises(CodeExpired):
+        await core.verify_code(target=PHONE, purpose="register", code=code)
+
+
+async def test_five_wrong_tries_kill_the_code_until_a_new_one_is_sent(core, clock):
+    code = await send(core)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(CodeInvalid) as refused:
+            await core.verify_code(target=PHONE, purpose="register", code=wrong)
+        assert type(refused.value) is CodeInvalid
+    with pytest.raises(CodeAttemptsExceeded):
+        await core.verify_code(target=PHONE, purpose="register", code=code)
+    clock.now += 60
+    await core.verify_code(target=PHONE, purpose="register", code=await send(core))
+
+
+async def test_sixteen_concurrent_submissions_of_one_code_succeed_once(core):
+    code = await send(core)
+    results = await asyncio.gather(*(core.verify_code(target=PHONE, purpose="register", code=code)
+                                     for _ in range(16)), return_exceptions=True)
+    assert results.count(None) == 1
+    assert all(isinstance(r, CodeInvalid) for r in results if r is not None)
+
+
+async def test_a_new_code_needs_sixty_seconds_and_replaces_the_old_one(core, clock, outbox_path):
+    first = await send(core)
+    clock.now += 59
+    with pytest.raises(RateLimited):
+        await send(core)
+    clock.now += 1
+    second = await send(core)
+    assert len(outbox(outbox_path)) == 2
+    if first != second:
+        with pytest.raises(CodeInvalid):
+            await core.verify_code(target=PHONE, purpose="register", code=first)
+    await core.verify_code(target=PHONE, purpose="register", code=second)
+
+
+async def test_a_target_gets_at_most_ten_codes_an_hour(core, clock):
+    for _ in range(10):
+        await send(core)
+        clock.now += 60
+    with pytest.raises(RateLimited):
+        await send(core, purpose="register")
+    clock.now += 3600 - 10 * 60 + 60
+    await send(core)
+
+
+async def test_a_code_is_bound_to_its_target_and_purpose(core, clock):
+    await core.register(phone="13900139000", password="pw")
+    code = await send(core)
+    other = await send(core, target="13900139000", purpose="reset_password")
+    with pytest.raises(CodeInvalid):
+        await core.verify_code(target=PHONE, purpose="reset_password", code=code)
+    with pytest.raises(CodeInvalid):
+        await core.verify_code(target="13900139000", purpose="reset_password", code=code if code != other else "x")
+    await core.verify_code(target=PHONE, purpose="register", code=code)
+
+
+async def test_a_failed_delivery_leaves_no_usable_code(core, monkeypatch):
+    sent = []
+
+    async def refuse(message):
+        sent.append(message.code)
+        raise DeliveryFailed("gateway down")
+    monkeypatch.setattr(core._codes, "_notifier", type("Down", (), {"deliver": staticmethod(refuse)})())
+    with pytest.raises(DeliveryFailed):
+        await send(core)
+    with pytest.raises(CodeInvalid):
+        await core.verify_code(target=PHONE, purpose="register", code=sent[0])
