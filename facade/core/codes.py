@@ -49,6 +49,9 @@ class CodePolicy:
     hourly_cap: int = 10      # codes a target may be sent in any hour
 
 
+DEFAULT_POLICY = CodePolicy()
+
+
 def _digest(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 

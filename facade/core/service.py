@@ -8,7 +8,7 @@ import time
 from typing import Any, Callable, Literal
 
 from facade.core import identifiers
-from facade.core.codes import CodePolicy, Codes, Notifier, Purpose
+from facade.core.codes import DEFAULT_POLICY, CodePolicy, Codes, Notifier, Purpose
 from facade.core.models import CodeSent, LoggedIn, Registered, Session, User
 from facade.core.operations import operation
 from facade.core.outcomes import (TAKEN, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
@@ -40,7 +40,7 @@ def _session(row: dict[str, Any]) -> Session:
 
 class UserCore:
     def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int, session_ttl_max: int,
-                 notifier: Notifier, code_policy: CodePolicy = CodePolicy(),
+                 notifier: Notifier, code_policy: CodePolicy = DEFAULT_POLICY,
                  clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._hasher = hasher
