@@ -10,7 +10,7 @@ import pytest
 
 from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid, DeliveryFailed,
                                   InvalidEmail, InvalidParameter, InvalidPhone, NoSuchUser, PhoneTaken,
-                                  RateLimited)
+                                  RateLimited, TokenInvalid, WrongPassword)
 from tests.conftest import outbox
 
 PHONE = "13800138000"
@@ -135,3 +135,35 @@ async def test_a_failed_delivery_leaves_no_usable_code(core, monkeypatch):
         await send(core)
     with pytest.raises(CodeInvalid):
         await core.verify_code(target=PHONE, purpose="register", code=sent[0])
+
+
+async def test_registering_with_a_code(core, rows):
+    code = await send(core)
+    with pytest.raises(CodeInvalid):
+        await core.register(phone=PHONE, password="pw", code="x" + code)
+    assert rows("SELECT * FROM users") == []
+    user = (await core.register(phone=PHONE, password="pw", code=code)).user
+    assert user.phone == PHONE
+
+
+async def test_logging_in_by_code(core, clock):
+    with pytest.raises(NoSuchUser):
+        await core.login_by_code(target=PHONE, code="123456")
+    await core.register(phone=PHONE, password="pw")
+    code = await send(core, purpose="login")
+    login = await core.login_by_code(target=PHONE, code=code, ttl=120, origin="test")
+    assert login.session.expires_at - login.session.created_at == 120
+    assert (await core.authenticate(login.token)).id == login.session.id
+
+
+async def test_a_password_reset_by_code_ends_every_session(core, clock):
+    await core.register(phone=PHONE, password="old")
+    sessions = [await core.login(identifier=PHONE, password="old") for _ in range(2)]
+    code = await send(core, purpose="reset_password")
+    await core.reset_password(target=PHONE, code=code, password="new")
+    for login in sessions:
+        with pytest.raises(TokenInvalid):
+            await core.authenticate(login.token)
+    with pytest.raises(WrongPassword):
+        await core.login(identifier=PHONE, password="old")
+    await core.login(identifier=PHONE, password="new")

@@ -11,7 +11,7 @@ import pytest
 from facade.app import init_app
 from facade.dialect.loader import _mapping_schema
 from facade.dialect.tokens import codecs
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, outbox
 
 OK = '{"code":1,"data":null}'
 REFUSED = '{"code":0,"msg":"未登录","data":null}'
@@ -107,3 +107,17 @@ async def test_a_configured_key_is_used(aiohttp_client, signed_config, rows):
 def test_every_token_form_a_mapping_may_name_has_a_codec():
     declared = _mapping_schema()["properties"]["session"]["properties"]["token"]["enum"]
     assert sorted(declared) == sorted(codecs("k" * 32))
+
+
+async def test_a_password_reset_refuses_every_earlier_token(signed, outbox_path):
+    first = (await login(signed))["token"]
+    response = await signed.get("/signed/login", params={"phone": "13800138000", "password": "pw"})
+    second = json.loads(await response.text())["data"]["token"]
+    assert await (await signed.get("/signed/code", params={"phone": "13800138000", "type": "1"})).text() == OK
+    code = outbox(outbox_path)[-1]["code"]
+    response = await signed.post("/signed/reset", data={"phone": "13800138000", "code": code, "password": "new"})
+    assert await response.text() == OK
+    assert await logout(signed, first) == REFUSED
+    assert await logout(signed, second) == REFUSED
+    response = await signed.get("/signed/login", params={"phone": "13800138000", "password": "new"})
+    assert await logout(signed, json.loads(await response.text())["data"]["token"]) == OK

@@ -9,8 +9,10 @@ from typing import Any, Mapping, Protocol
 
 Row = dict[str, Any]
 
-# Columns a user may be looked up by: the only names ever placed in SQL text.
-USER_KEYS = ("id", "public_id", "username_key", "phone", "email")
+# Column names are the only names ever placed in SQL text, and only these.
+USER_KEYS = ("id", "public_id", "username_key", "phone", "email")  # to look a user up by
+USER_FIELDS = ("password_hash", "nickname", "gender", "birthday", "avatar", "extra", "email",
+               "updated_at")  # to change
 SESSION_KEYS = ("id", "token_hash")
 
 
@@ -31,6 +33,8 @@ class Store(Protocol):
         """Insert and return the stored row; raise Conflict on a taken identifier."""
 
     async def find_user(self, key: str, value: Any) -> Row | None: ...
+
+    async def update_user(self, user_id: int, values: Mapping[str, Any]) -> None: ...
 
     async def insert_session(self, values: Mapping[str, Any]) -> Row: ...
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Mapping
+from typing import Any, AsyncIterator, Iterator, Mapping
 
 import aiosqlite
 
-from facade.store.base import SESSION_KEYS, USER_KEYS, Conflict, Row
+from facade.store.base import SESSION_KEYS, USER_FIELDS, USER_KEYS, Conflict, Row
 
 MIGRATIONS = [
     """
@@ -73,6 +73,18 @@ MIGRATIONS = [
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
 
 
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """A UNIQUE index refusing a write becomes Conflict(column)."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        taken = _UNIQUE_FAILED.search(str(error))
+        if taken:
+            raise Conflict(taken.group(1)) from error
+        raise
+
+
 class SqliteStore:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
@@ -129,15 +141,10 @@ class SqliteStore:
         columns = list(values)
         sql = "INSERT INTO %s (%s) VALUES (%s) RETURNING *" % (
             table, ", ".join(columns), ", ".join("?" * len(columns)))
-        try:
+        with _conflicts():
             async with self._transaction():
                 async with self._db.execute(sql, [values[c] for c in columns]) as cursor:
                     row = await cursor.fetchone()
-        except sqlite3.IntegrityError as error:
-            taken = _UNIQUE_FAILED.search(str(error))
-            if taken:
-                raise Conflict(taken.group(1)) from error
-            raise
         return dict(row)
 
     async def _one(self, sql: str, args: tuple) -> Row | None:
@@ -152,6 +159,15 @@ class SqliteStore:
         if key not in USER_KEYS:
             raise ValueError(f"users cannot be looked up by {key!r}")
         return await self._one(f"SELECT * FROM users WHERE {key} = ?", (value,))
+
+    async def update_user(self, user_id: int, values: Mapping[str, Any]) -> None:
+        unknown = set(values) - set(USER_FIELDS)
+        if unknown:
+            raise ValueError(f"users cannot be updated in {sorted(unknown)}")
+        columns = list(values)
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        with _conflicts():
+            await self._update(f"UPDATE users SET {assignments} WHERE id = ?", (*[values[c] for c in columns], user_id))
 
     async def insert_session(self, values: Mapping[str, Any]) -> Row:
         return await self._insert("sessions", values)
