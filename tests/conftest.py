@@ -60,7 +60,10 @@ class Rows:
             return [dict(r) for r in db.execute(sql, args)]
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        return {t: self(f"SELECT * FROM {t} ORDER BY id") for t in ("users", "sessions")}
+        """Every table's rows, whatever tables later migrations add."""
+        tables = [r["name"] for r in self("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                          "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {t: self(f"SELECT * FROM {t} ORDER BY rowid") for t in tables}
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ class _Loader:
         return schema
 
     def _route(self, raw: dict[str, Any], dialect: Dialect) -> Route:
-        paths = tuple(raw["path"]) if isinstance(raw["path"], list) else (raw["path"],)
+        paths = _as_tuple(raw["path"])
         label = f"{raw['method']} {paths[0]} ({raw['name']})"
         if any(p.startswith(RESERVED) for p in paths):
             raise _RouteError(label, f"paths under {RESERVED} are reserved for the facade itself")
@@ -178,17 +178,20 @@ def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str,
     return dict(raw)
 
 
+def _as_tuple(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Mappings may write one name or a list of them."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
-    sources = spec.get("in", DEFAULT_SOURCES)
-    sources = (sources,) if isinstance(sources, str) else tuple(sources)
+    sources = _as_tuple(spec.get("in", DEFAULT_SOURCES))
     variable = re.compile(r"\{%s(:[^}]*)?\}" % re.escape(spec.get("name", "")))
     if "path" in sources and not all(variable.search(p) for p in paths):
         raise ValueError(f"parameter {target!r} is read from the path but a path has no {{{spec.get('name')}}}")
     choose = spec.get("choose")
     if choose is not None and not all(isinstance(k, str) for k in choose):
         raise ValueError(f"parameter {target!r}: 'choose' keys must be quoted strings (\"true\", not true)")
-    transforms = spec.get("transform", "str")
-    transforms = (transforms,) if isinstance(transforms, str) else tuple(transforms)
+    transforms = _as_tuple(spec.get("transform", "str"))
     param = Param(
         target=target, name=spec.get("name"), sources=sources, required=spec.get("required", True),
         transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
