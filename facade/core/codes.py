@@ -20,6 +20,10 @@ from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid
 from facade.store import Store
 
 Purpose = Literal["register", "login", "reset_password"]
+# What a dialect may ask a code for. 'register_or_reset' serves a wire whose one
+# send-code call feeds both registration and password reset: the purpose
+# follows the target, 'register' if nobody holds it, else 'reset_password'.
+SendPurpose = Literal["register", "login", "reset_password", "register_or_reset"]
 TEXTS = {  # what the person reads; the code is the only variable part
     "register": "您的注册验证码是{code}，{minutes}分钟内有效。",
     "login": "您的登录验证码是{code}，{minutes}分钟内有效。",

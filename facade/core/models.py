@@ -10,12 +10,13 @@ class User:
     id: int         # internal; dialects show it, or gid, or public_id, as their wire demands
     public_id: str  # 16 random lowercase letters, stable, not derived from id
     gid: int        # sequential from 100001
+    passport: str | None  # the phone, else the e-mail address: what the account was registered with
     username: str | None
     phone: str | None
     email: str | None
     nickname: str | None
-    gender: int | None
-    birthday: int | None
+    gender: int | None  # ISO/IEC 5218: 0 not known, 1 male, 2 female, 9 not applicable
+    birthday: int | None  # epoch milliseconds
     avatar: str | None
     extra: str | None
     created_at: float
@@ -37,9 +38,21 @@ class Registered:
 
 
 @dataclass(frozen=True)
+class Profile:
+    user: User
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    key: str
+    value: str | None  # None: the user never set this key
+
+
+@dataclass(frozen=True)
 class CodeSent:
     target: str   # normalised phone or e-mail address
     channel: str  # sms or email
+    purpose: str  # what the code is good for
     code: str     # only a mapping that must hand it to the client refers to it
 
 

@@ -70,6 +70,20 @@ class WeakPassword(InvalidInput):
     id = "weak_password"
 
 
+class ConfigKeyInvalid(InvalidInput):
+    """A per-user config key that is empty or longer than its limit."""
+    id = "config_key_invalid"
+
+
+class ConfigValueTooLarge(InvalidInput):
+    id = "config_value_too_large"
+
+
+class ConfigFull(Outcome):
+    """The user already holds as many config keys as allowed; a new one is refused."""
+    id = "config_full"
+
+
 class UserExists(Outcome):
     id = "user_exists"
 

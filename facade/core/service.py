@@ -7,11 +7,12 @@ import string
 import time
 from typing import Any, Callable, Literal
 
-from facade.core import identifiers
-from facade.core.codes import DEFAULT_POLICY, CodePolicy, Codes, Notifier, Purpose
-from facade.core.models import CodeSent, LoggedIn, Registered, Session, User
+from facade.core import identifiers, profile
+from facade.core.apps import Apps
+from facade.core.codes import DEFAULT_POLICY, CodePolicy, Codes, Notifier, Purpose, SendPurpose
+from facade.core.models import CodeSent, ConfigValue, LoggedIn, Profile, Registered, Session, User
 from facade.core.operations import operation
-from facade.core.outcomes import (TAKEN, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
+from facade.core.outcomes import (TAKEN, ConfigFull, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
                                   PasswordMismatch, TokenInvalid, WrongPassword)
 from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, Store
@@ -27,7 +28,8 @@ def token_hash(token: str) -> str:
 
 
 def _user(row: dict[str, Any]) -> User:
-    return User(gid=GID_BASE + row["id"], **{k: row[k] for k in User.__dataclass_fields__ if k != "gid"})
+    derived = {"gid": GID_BASE + row["id"], "passport": row["phone"] or row["email"]}
+    return User(**derived, **{k: row[k] for k in User.__dataclass_fields__ if k not in derived})
 
 
 def _public_id() -> str:
@@ -48,16 +50,22 @@ class UserCore:
         self._ttl = session_ttl
         self._ttl_max = session_ttl_max
         self._clock = clock
+        self.apps = Apps(store, clock)
 
     @operation
     async def register(self, *, password: str, username: str | None = None,
-                       phone: str | None = None, email: str | None = None,
-                       password_confirmation: str | None = None,
-                       nickname: str | None = None, code: str | None = None) -> Registered:
+                       phone: str | None = None, email: str | None = None, contact: str | None = None,
+                       password_confirmation: str | None = None, nickname: str | None = None,
+                       gender: int | None = None, birthday: int | None = None, extra: str | None = None,
+                       code: str | None = None) -> Registered:
         """Checks run in a fixed order (identifiers' shape, then whether each is
-        taken, then the password, then the code: a refused request spends no
-        try), which is the order the legacy servers used. With ``code``, the
-        phone (or else the e-mail address) must have been sent it for 'register'."""
+        taken, then the password, the profile, then the code: a refused request
+        spends no try), which is the order the legacy servers used. ``contact``
+        is a phone or an e-mail address told apart by its shape. With ``code``,
+        the phone (or else the e-mail address) must have been sent it for 'register'."""
+        if contact is not None:
+            _, column, value = identifiers.contact(contact)
+            phone, email = (value, email) if column == "phone" else (phone, value)
         ids = self._identifiers(username=username, phone=phone, email=email)
         for key, value in ids.items():
             if await self._store.find_user(key, value):
@@ -65,12 +73,12 @@ class UserCore:
         if password_confirmation is not None and password_confirmation != password:
             raise PasswordMismatch()
         _check_password(password)
+        now = self._clock()
+        about = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, extra=extra)
         if code is not None:
             await self._codes.check(_code_target(ids), "register", code)
-        now = self._clock()
-        values = {**ids, "username": identifiers.username(username) if username else None,
-                  "nickname": nickname, "password_hash": await self._hasher.hash(password),
-                  "created_at": now, "updated_at": now}
+        values = {**ids, **about, "username": identifiers.username(username) if username else None,
+                  "password_hash": await self._hasher.hash(password), "created_at": now, "updated_at": now}
         return Registered(user=_user(await self._insert_user(values)))
 
     async def _insert_user(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -169,25 +177,67 @@ class UserCore:
                 raise TAKEN[kind](kind)
 
     @operation
-    async def send_code(self, *, target: str, purpose: Purpose, length: int = 6) -> CodeSent:
+    async def send_code(self, *, target: str, purpose: SendPurpose, length: int = 6) -> CodeSent:
         """A code to a phone (SMS) or e-mail address. For 'register' the target must
         be free; for any other purpose it must belong to someone."""
         if not 4 <= length <= 8:
             raise InvalidParameter("code length outside 4..8")
         channel, column, value = identifiers.contact(target)
         holder = await self._store.find_user(column, value)
+        if purpose == "register_or_reset":
+            purpose = "register" if holder is None else "reset_password"
         if purpose == "register" and holder is not None:
             raise TAKEN[column](column)
         if purpose != "register" and holder is None:
             raise NoSuchUser()
         code = await self._codes.send(channel, value, purpose, length)
-        return CodeSent(target=value, channel=channel, code=code)
+        return CodeSent(target=value, channel=channel, purpose=purpose, code=code)
 
     @operation
     async def verify_code(self, *, target: str, purpose: Purpose, code: str) -> None:
         """Spends the code; raises code_invalid, code_expired or code_attempts_exceeded."""
         _, _, value = identifiers.contact(target)
         await self._codes.check(value, purpose, code)
+
+    @operation
+    async def profile(self, *, session: Session) -> Profile:
+        return Profile(user=_user(await self._owner(session)))
+
+    @operation
+    async def update_profile(self, *, session: Session, nickname: str | None = None, gender: int | None = None,
+                             birthday: int | None = None, email: str | None = None,
+                             extra: str | None = None) -> Profile:
+        """Changes the fields given; an e-mail address someone else holds is email_taken."""
+        row = await self._owner(session)
+        now = self._clock()
+        changes = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, email=email, extra=extra)
+        if changes:
+            try:
+                await self._store.update_user(row["id"], {**changes, "updated_at": now})
+            except Conflict as taken:
+                raise TAKEN[_COLUMN_FIELD[taken.field]](taken.field) from None
+        return Profile(user=_user(await self._owner(session)))
+
+    @operation
+    async def set_config(self, *, session: Session, key: str, value: str) -> None:
+        """Stores a string under the user's own key; raises config_full beyond the key limit."""
+        key, value = profile.config_entry(key, value)
+        if not await self._store.put_user_config(session.user_id, key, value, self._clock(),
+                                                 profile.CONFIG_KEYS_MAX):
+            raise ConfigFull(f"{profile.CONFIG_KEYS_MAX} keys already")
+
+    @operation
+    async def get_config(self, *, session: Session, key: str) -> ConfigValue:
+        return ConfigValue(key=key, value=await self._store.user_config(session.user_id, key))
+
+    async def _owner(self, session: Session) -> dict[str, Any]:
+        row = await self._store.find_user("id", session.user_id)
+        if row is None:  # the account went away under a live session
+            raise TokenInvalid("no such user")
+        return row
+
+    async def check_app(self, app_id: str | None, secret: str | None) -> None:
+        await self.apps.check(app_id, secret)
 
     async def authenticate(self, secret: str) -> Session:
         """The live session a token's secret names; TokenInvalid otherwise."""

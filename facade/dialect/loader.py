@@ -231,12 +231,15 @@ def _check_arguments(signature: Signature, params: tuple[Param, ...], dialect: D
 
 
 def _check_const(signature: Signature, param: Param) -> None:
+    """A fixed or chosen value must be one the operation's Literal allows."""
     hint = signature.hints.get(param.target)
-    if param.const is ABSENT or typing.get_origin(hint) is not typing.Literal:
+    if typing.get_origin(hint) is not typing.Literal:
         return
     allowed = typing.get_args(hint)
-    if param.const not in allowed:
-        raise ValueError(f"parameter {param.target!r}: {param.const!r} is not one of {list(allowed)}")
+    values = [param.const] if param.const is not ABSENT else list((param.choose or {}).values())
+    for value in values:
+        if value not in allowed:
+            raise ValueError(f"parameter {param.target!r}: {value!r} is not one of {list(allowed)}")
 
 
 def _check_cookie(effect: str | None, signature: Signature, dialect: Dialect) -> None:

@@ -56,6 +56,20 @@ class Store(Protocol):
     async def keep_setting(self, name: str, value: str) -> str:
         """Stores ``value`` unless ``name`` has one already; returns the value kept."""
 
+    async def put_user_config(self, user_id: int, key: str, value: str, now: float, max_keys: int) -> bool:
+        """Sets the key unless that would give the user more than ``max_keys`` keys (then False)."""
+
+    async def user_config(self, user_id: int, key: str) -> str | None: ...
+
+    async def insert_app(self, values: Mapping[str, Any]) -> Row: ...
+
+    async def find_app(self, app_id: str) -> Row | None: ...
+
+    async def list_apps(self) -> list[Row]:
+        """Every app's id, name and created_at (never its secret hash), oldest first."""
+
+    async def delete_app(self, app_id: str) -> bool: ...
+
     async def revoke_session(self, session_id: int, now: float) -> bool:
         """True if this call revoked it (False if it already was)."""
 

@@ -68,6 +68,21 @@ MIGRATIONS = [
     );
     CREATE INDEX codes_by_target ON codes(target, created_at);
     """,
+    """
+    CREATE TABLE apps (
+        app_id      TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at  REAL NOT NULL
+    );
+    CREATE TABLE user_config (
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (user_id, key)
+    );
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -202,6 +217,33 @@ class SqliteStore:
             await self._db.execute("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)", (name, value))
         row = await self._one("SELECT value FROM settings WHERE name = ?", (name,))
         return row["value"]
+
+    async def put_user_config(self, user_id: int, key: str, value: str, now: float, max_keys: int) -> bool:
+        # One statement, so the count and the write cannot be split by another writer.
+        return bool(await self._update(
+            """INSERT INTO user_config (user_id, key, value, updated_at)
+               SELECT ?1, ?2, ?3, ?4
+               WHERE (SELECT count(*) FROM user_config WHERE user_id = ?1) < ?5
+                  OR EXISTS (SELECT 1 FROM user_config WHERE user_id = ?1 AND key = ?2)
+               ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
+            (user_id, key, value, now, max_keys)))
+
+    async def user_config(self, user_id: int, key: str) -> str | None:
+        row = await self._one("SELECT value FROM user_config WHERE user_id = ? AND key = ?", (user_id, key))
+        return row["value"] if row else None
+
+    async def insert_app(self, values: Mapping[str, Any]) -> Row:
+        return await self._insert("apps", values)
+
+    async def find_app(self, app_id: str) -> Row | None:
+        return await self._one("SELECT * FROM apps WHERE app_id = ?", (app_id,))
+
+    async def list_apps(self) -> list[Row]:
+        async with self._db.execute("SELECT app_id, name, created_at FROM apps ORDER BY created_at, app_id") as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+
+    async def delete_app(self, app_id: str) -> bool:
+        return bool(await self._update("DELETE FROM apps WHERE app_id = ?", (app_id,)))
 
     async def _update(self, sql: str, args: tuple) -> int:
         async with self._transaction():
