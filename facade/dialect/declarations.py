@@ -146,6 +146,20 @@ class Carrier:
         return None
 
 
+@dataclass(frozen=True)
+class AppCredentials:
+    """Where a dialect's calls carry their app id and secret."""
+    id: tuple[str, tuple[str, ...]]      # wire name, sources
+    secret: tuple[str, tuple[str, ...]]
+
+    def read(self, inputs: Inputs) -> tuple[str | None, str | None]:
+        return tuple(_text(read(inputs, sources, name)) for name, sources in (self.id, self.secret))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else to_str(value)
+
+
 @dataclass
 class Dialect:
     name: str
@@ -157,6 +171,7 @@ class Dialect:
     routes: list[Route]
     session: Carrier | None = None
     validator: Validator | None = None
+    app: AppCredentials | None = None
 
     def success_body(self, route: Route, context: dict[str, Any]) -> tuple[int, Any]:
         slots = {**self.success.slots, **route.success, "data": render(route.data, context)}

@@ -27,6 +27,8 @@ class Endpoint:
     async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect
         inputs = await Inputs.read(request)
+        if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
+            await request.app[CORE].check_app(*self.dialect.app.read(inputs))
         route = self._pick(inputs)
         request[ROUTE] = route
         arguments = route.arguments(inputs)

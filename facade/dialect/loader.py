@@ -18,7 +18,7 @@ import yaml
 
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import OUTCOMES, Outcome
-from facade.dialect.declarations import (ABSENT, Carrier, Condition, Dialect, Envelope, JsonStyle,
+from facade.dialect.declarations import (ABSENT, AppCredentials, Carrier, Condition, Dialect, Envelope, JsonStyle,
                                          Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
@@ -92,7 +92,7 @@ class _Loader:
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
-            validator=self._validator(raw.get("schemas", {}).get("response")))
+            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")))
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_dispatch(dialect.routes)
         return dialect
@@ -158,6 +158,13 @@ def _envelope(raw: dict[str, Any], which: str) -> Envelope:
     if "status" in slots:
         raise ValueError(f"envelope.{which}: 'status' is not a slot; set envelope.{which}.status")
     return Envelope(raw["status"], slots, body)
+
+
+def _app(raw: dict[str, Any] | None) -> AppCredentials | None:
+    if raw is None:
+        return None
+    where = {part: (raw[part]["name"], _as_tuple(raw[part].get("in", DEFAULT_SOURCES))) for part in ("id", "secret")}
+    return AppCredentials(**where)
 
 
 def _check_slots(entry: dict[str, Any], envelope: Envelope, where: str) -> None:

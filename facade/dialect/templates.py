@@ -3,8 +3,9 @@
 A leaf ``"$user.username"`` is replaced by that value from the render
 context, and ``"$user.id|str"`` passes it through a filter from FILTERS
 (how a dialect says its ids are strings on the wire); ``"$$x"`` is the
-literal string ``"$x"``; everything else is
-copied as it is. Templates are compiled once at start-up, where every
+literal string ``"$x"``; ``{$first: [$user.username, $user.passport, ""]}``
+is the first of its items that is not null (how a dialect fills a field the
+core may not have); everything else is copied as it is. Templates are compiled once at start-up, where every
 reference is checked against the names the context will hold, so nothing
 is looked up by a string that was never checked, and nothing is ever
 evaluated or formatted as JSON text.
@@ -24,8 +25,16 @@ def _text(value: Any) -> Any:
     return None if value is None else to_str(value)
 
 
+def _epoch_ms(value: Any) -> Any:
+    return None if value is None else int(value * 1000)
+
+
 # Output filters; null stays null so a missing value is not turned into "None".
-FILTERS: dict[str, Callable[[Any], Any]] = {"str": _text}
+FILTERS: dict[str, Callable[[Any], Any]] = {
+    "str": _text,
+    "epoch_ms": _epoch_ms,  # the core's epoch seconds as the integer milliseconds a JVM client reads
+}
+FIRST = "$first"
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,24 @@ class Ref:
         return value
 
 
+@dataclass(frozen=True)
+class First:
+    items: tuple[Any, ...]
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        for item in self.items:
+            value = render(item, context)
+            if value is not None:
+                return value
+        return None
+
+
 def compile_template(raw: Any) -> Any:
     """Turns ``$`` leaves into Refs; raises ValueError on a malformed one."""
+    if isinstance(raw, dict) and FIRST in raw:
+        if len(raw) != 1 or not isinstance(raw[FIRST], list) or not raw[FIRST]:
+            raise ValueError(f"{FIRST} must be the only key, holding a non-empty list")
+        return First(tuple(compile_template(item) for item in raw[FIRST]))
     if isinstance(raw, dict):
         return {key: compile_template(value) for key, value in raw.items()}
     if isinstance(raw, list):
@@ -65,6 +90,9 @@ def compile_template(raw: Any) -> Any:
 def refs(template: Any) -> Iterator[Ref]:
     if isinstance(template, Ref):
         yield template
+    elif isinstance(template, First):
+        for item in template.items:
+            yield from refs(item)
     elif isinstance(template, dict):
         for value in template.values():
             yield from refs(value)
@@ -74,7 +102,7 @@ def refs(template: Any) -> Iterator[Ref]:
 
 
 def render(template: Any, context: dict[str, Any]) -> Any:
-    if isinstance(template, Ref):
+    if isinstance(template, (Ref, First)):
         return template.resolve(context)
     if isinstance(template, dict):
         return {key: render(value, context) for key, value in template.items()}

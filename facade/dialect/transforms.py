@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any, Callable
 
+from facade.core import identifiers
 from facade.core.outcomes import InvalidParameter
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
@@ -72,10 +73,16 @@ def from_base64(value: Any) -> str:
         raise InvalidParameter("not base64 of UTF-8 text") from None
 
 
+def to_phone(value: Any) -> str:
+    """For a parameter the wire names a phone: an e-mail address there is refused, not used."""
+    return identifiers.phone(to_str(value))
+
+
 TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "str": to_str,
     "int": to_int,
     "bool": to_bool,
     "epoch_ms": to_epoch_ms,
     "base64": from_base64,
+    "phone": to_phone,
 }
