@@ -1,59 +1,40 @@
-"""JWT session tokens (HS256) through a fixture dialect: what they carry, and
+"""JWT session tokens (HS256), through cloud_user: what they carry, and
 every token that must be refused."""
 from __future__ import annotations
 
-import json
 import time
 
 import jwt
 import pytest
 
-from facade.app import init_app
 from facade.dialect.loader import _mapping_schema
 from facade.dialect.tokens import codecs
-from tests.conftest import FIXTURES, outbox
+from tests.cloud import PHONE, Cloud, fail, ok
 
-OK = '{"code":1,"data":null}'
-REFUSED = '{"code":0,"msg":"未登录","data":null}'
-
-
-@pytest.fixture
-def signed_config(make_config):
-    return lambda *extra: make_config(*extra, mappings=FIXTURES / "jwt")
+REFUSED = fail("登录已失效，请重新登录")
 
 
 @pytest.fixture
-async def signed(aiohttp_client, signed_config):
-    return await aiohttp_client(init_app(signed_config()))
+def start(aiohttp_client, make_config, outbox_path):
+    return lambda *overrides: Cloud.start(aiohttp_client, make_config(*overrides), outbox_path)
 
 
-async def login(client) -> dict:
-    await client.post("/signed/register", data={"phone": "13800138000", "password": "pw"})
-    response = await client.get("/signed/login", params={"phone": "13800138000", "password": "pw"})
-    return json.loads(await response.text())["data"]
+@pytest.fixture
+async def cloud(start):
+    return await start()
+
+
+async def login(cloud) -> dict:
+    await cloud.register()
+    return await cloud.login()
 
 
 def stored_key(rows) -> str:
     return rows("SELECT value FROM settings WHERE name = 'jwt_secret'")[0]["value"]
 
 
-async def logout(client, token: str) -> str:
-    return await (await client.get("/signed/logout", headers={"cloud_token": token})).text()
-
-
-async def test_a_login_token_is_hs256_naming_user_session_and_expiry(signed, rows):
-    data = await login(signed)
-    assert jwt.get_unverified_header(data["token"])["alg"] == "HS256"
-    claims = jwt.decode(data["token"], stored_key(rows), algorithms=["HS256"], audience=data["userId"])
-    [session] = rows("SELECT id, expires_at FROM sessions")
-    assert claims == {"aud": data["userId"], "exp": int(session["expires_at"]), "sid": session["id"]}
-    assert claims["exp"] == pytest.approx(time.time() + 86400, abs=5)
-
-
-async def test_a_token_works_until_logout(signed):
-    token = (await login(signed))["token"]
-    assert await logout(signed, token) == OK
-    assert await logout(signed, token) == REFUSED
+async def logout(cloud, token: str) -> str:
+    return await cloud.text("GET", "/logout", token)
 
 
 def forged(rows, key: str | None = None, algorithm: str = "HS256", **claims) -> str:
@@ -76,30 +57,29 @@ def forged(rows, key: str | None = None, algorithm: str = "HS256", **claims) -> 
     pytest.param(lambda rows: forged(rows, sid=999), id="no-such-session"),
     pytest.param(lambda rows: "not.a.jwt", id="garbage"),
 ])
-async def test_a_token_that_must_be_refused(signed, rows, make):
-    await login(signed)
-    assert await logout(signed, make(rows)) == REFUSED
+async def test_a_token_that_must_be_refused(cloud, rows, make):
+    await login(cloud)
+    assert await logout(cloud, make(rows)) == REFUSED
     assert rows("SELECT revoked_at FROM sessions") == [{"revoked_at": None}]
 
 
-async def test_a_forged_token_with_the_right_key_still_needs_a_live_session(signed, rows):
-    await login(signed)
-    assert await logout(signed, forged(rows)) == OK  # the key is what makes a token; keep it secret
-    assert await logout(signed, forged(rows)) == REFUSED  # and the session it names must be live
+async def test_a_forged_token_with_the_right_key_still_needs_a_live_session(cloud, rows):
+    await login(cloud)
+    assert await logout(cloud, forged(rows)) == ok()  # the key is what makes a token; keep it secret
+    assert await logout(cloud, forged(rows)) == REFUSED  # and the session it names must be live
 
 
-async def test_the_generated_key_survives_a_restart(aiohttp_client, signed_config):
-    first = await aiohttp_client(init_app(signed_config()))
+async def test_the_generated_key_survives_a_restart(start):
+    first = await start()
     token = (await login(first))["token"]
-    await first.close()
-    second = await aiohttp_client(init_app(signed_config()))
-    assert await logout(second, token) == OK
+    await first.client.close()
+    second = await start()
+    assert await logout(second, token) == ok()
 
 
-async def test_a_configured_key_is_used(aiohttp_client, signed_config, rows):
+async def test_a_configured_key_is_used(start, rows):
     key = "k" * 40
-    client = await aiohttp_client(init_app(signed_config(f"security.jwt_secret={key}")))
-    data = await login(client)
+    data = await login(await start(f"security.jwt_secret={key}"))
     jwt.decode(data["token"], key, algorithms=["HS256"], audience=data["userId"])
     assert rows("SELECT * FROM settings") == []
 
@@ -109,15 +89,11 @@ def test_every_token_form_a_mapping_may_name_has_a_codec():
     assert sorted(declared) == sorted(codecs("k" * 32))
 
 
-async def test_a_password_reset_refuses_every_earlier_token(signed, outbox_path):
-    first = (await login(signed))["token"]
-    response = await signed.get("/signed/login", params={"phone": "13800138000", "password": "pw"})
-    second = json.loads(await response.text())["data"]["token"]
-    assert await (await signed.get("/signed/code", params={"phone": "13800138000", "type": "1"})).text() == OK
-    code = outbox(outbox_path)[-1]["code"]
-    response = await signed.post("/signed/reset", data={"phone": "13800138000", "code": code, "password": "new"})
-    assert await response.text() == OK
-    assert await logout(signed, first) == REFUSED
-    assert await logout(signed, second) == REFUSED
-    response = await signed.get("/signed/login", params={"phone": "13800138000", "password": "new"})
-    assert await logout(signed, json.loads(await response.text())["data"]["token"]) == OK
+async def test_a_password_reset_refuses_every_earlier_token(cloud):
+    first = (await login(cloud))["token"]
+    second = (await cloud.login())["token"]
+    assert await cloud.text("GET", "/code/get", phone=PHONE, type=1) == ok()
+    assert await cloud.text("POST", "/psw/reset", phone=PHONE, code=cloud.last_code(), password="new") == ok()
+    assert await logout(cloud, first) == REFUSED
+    assert await logout(cloud, second) == REFUSED
+    assert await logout(cloud, (await cloud.login(password="new"))["token"]) == ok()

@@ -31,9 +31,9 @@ class Endpoint:
             await request.app[CORE].check_app(*self.dialect.app.read(inputs))
         route = self._pick(inputs)
         request[ROUTE] = route
-        arguments = route.arguments(inputs)
-        for name in route.supplied:
-            arguments[name] = await self._supplied[name](request, inputs)
+        # The session before the parameters: a caller who is not logged in learns nothing more.
+        supplied = {name: await self._supplied[name](request, inputs) for name in route.supplied}
+        arguments = {**route.arguments(inputs), **supplied}
         result = await getattr(request.app[CORE], route.operation)(**arguments)
         context = self._context(request, result)
         status, body = self.dialect.success_body(route, context)
