@@ -7,6 +7,7 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
+from facade import notify
 from facade.config import Config
 from facade.core import UserCore
 from facade.core.codes import CodePolicy
@@ -18,7 +19,6 @@ from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
 from facade.dialect.tokens import codecs
 from facade.keys import CODECS, CONFIG, CORE, STORE
-from facade.notify.outbox import Outbox
 from facade.store import open_store
 
 HEALTH = "/_facade/health"
@@ -50,14 +50,15 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"])
     await hasher.prepare()
     app[STORE] = store
-    app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
-                         session_ttl_max=config["security.session_ttl_max"],
-                         notifier=Outbox(config.path("notify.outbox")), code_policy=CodePolicy(**config["codes"]))
     # Without a configured key, one is made once and kept in the store, so
     # restarts (and every process on the same store) keep tokens valid.
     jwt_key = config["security.jwt_secret"] or await store.keep_setting("jwt_secret", secrets.token_urlsafe(48))
     app[CODECS] = codecs(jwt_key)
-    yield
+    async with notify.from_config(config) as notifier:
+        app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
+                             session_ttl_max=config["security.session_ttl_max"],
+                             notifier=notifier, code_policy=CodePolicy(**config["codes"]))
+        yield
     await store.close()
 
 

@@ -30,7 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
                  "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None},
     "codes": {"ttl": 300, "max_attempts": 5, "resend_after": 60, "hourly_cap": 10},
-    "notify": {"outbox": "var/outbox.jsonl"},
+    "notify": {"sms": "outbox", "email": "outbox", "outbox": "var/outbox.jsonl",
+               "webhook": {"url": None, "timeout": 5, "headers": {}},
+               "smtp": {"host": "localhost", "port": 25, "security": "none", "username": None, "password": None,
+                        "sender": None, "subject": "验证码", "timeout": 10}},
     "logging": {"level": "INFO"},
 }
 PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
@@ -59,15 +62,16 @@ def load(path: str | None = None, overrides: list[str] = ()) -> Config:
     file = _pick_file(path)
     values = _absolute(copy.deepcopy(DEFAULTS), file.parent if file else Path.cwd())
     if file is not None:
-        _merge(values, _absolute(_read(file), file.parent), str(file))
+        _merge(values, _absolute(_read(file), file.parent), str(file), DEFAULTS)
     for item in overrides:
         key, value = _parse_override(item)
-        _merge(values, _absolute(_nest(key, value), Path.cwd()), f"--set {item}")
+        _merge(values, _absolute(_nest(key, value), Path.cwd()), f"--set {item}", DEFAULTS)
     origin = str(file or "defaults")
     _validate(values, origin)
     _check_backend(values["storage"]["url"], origin)
     if values["security"]["session_ttl"] > values["security"]["session_ttl_max"]:
         raise ConfigError(f"{origin}: security.session_ttl is longer than security.session_ttl_max")
+    _check_notify(values["notify"], origin)
     return Config(str(file or "defaults"), values)
 
 
@@ -110,12 +114,14 @@ def _nest(dotted: str, value: Any) -> dict[str, Any]:
     return value
 
 
-def _merge(into: dict[str, Any], new: dict[str, Any], origin: str) -> None:
+def _merge(into: dict[str, Any], new: dict[str, Any], origin: str, known: dict[str, Any]) -> None:
+    """Keys are checked against ``known``, the defaults at this level; a mapping
+    whose default is empty (notify.webhook.headers) is free-form and takes any."""
     for key, value in new.items():
+        if known and key not in known:
+            raise ConfigError(f"{origin}: unknown key {key!r} (known: {', '.join(known)})")
         if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value, origin)
-        elif key not in into:
-            raise ConfigError(f"{origin}: unknown key {key!r} (known: {', '.join(into)})")
+            _merge(into[key], value, origin, known.get(key) or {})
         else:
             into[key] = value
 
@@ -144,6 +150,25 @@ def _check_backend(url: str, origin: str) -> None:
     scheme = urlsplit(url).scheme
     if scheme not in BACKENDS:
         raise ConfigError(f"{origin}: storage.url: unsupported scheme {scheme!r} (have: {', '.join(BACKENDS)})")
+
+
+def _check_notify(notify: dict[str, Any], origin: str) -> None:
+    """A channel's notifier must have what it needs, or its first code would fail at send time."""
+    url = notify["webhook"]["url"]
+    if notify["sms"] == "webhook" and url is None:
+        raise ConfigError(f"{origin}: notify.webhook.url: required when notify.sms is webhook")
+    if url is not None and not _is_http(url):  # not echoed: a gateway's key may ride in its query
+        raise ConfigError(f"{origin}: notify.webhook.url: not an http or https URL with a host")
+    if notify["email"] == "smtp" and notify["smtp"]["sender"] is None:
+        raise ConfigError(f"{origin}: notify.smtp.sender: required when notify.email is smtp")
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
 
 
 def _validate(values: dict[str, Any], origin: str) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 from facade.core.codes import Message
 from facade.core.outcomes import DeliveryFailed
+from facade.notify.payload import payload
 
 
 class Outbox:
@@ -20,9 +20,7 @@ class Outbox:
         self._lock = asyncio.Lock()
 
     async def deliver(self, message: Message) -> None:
-        line = json.dumps({"channel": message.channel, "to": message.to, "purpose": message.purpose,
-                           "code": message.code, "text": message.text,
-                           "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}, ensure_ascii=False)
+        line = json.dumps(payload(message), ensure_ascii=False)
         async with self._lock:
             try:
                 await asyncio.to_thread(self._append, line)
