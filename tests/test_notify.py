@@ -20,11 +20,11 @@ from multidict import CIMultiDictProxy
 
 from facade import config as configuration
 from facade import notify
-from facade.app import init_app
 from facade.core import UserCore
 from facade.core.outcomes import CodeInvalid, DeliveryFailed
 from facade.core.passwords import PasswordHasher
-from tests.conftest import FIXTURES, ROOT, outbox
+from tests.cloud import Cloud, fail, ok
+from tests.conftest import ROOT, outbox
 
 PHONE = "13800138000"
 SENDER = "codes@facade.example"
@@ -238,15 +238,14 @@ async def test_an_unreachable_gateway_is_a_failed_delivery(core_with, rows):
     assert rows("SELECT used_at FROM codes") == [{"used_at": 1_700_000_000.0}]
 
 
-async def test_through_a_dialect_a_failed_delivery_is_the_dialects_error(aiohttp_client, make_config, gateway):
+async def test_through_a_dialect_a_failed_delivery_is_the_dialects_error(aiohttp_client, make_config, gateway,
+                                                                        outbox_path):
     """The app opens the webhook's session at start-up and closes it at cleanup
     (an unclosed one would fail this test with a ResourceWarning)."""
-    client = await aiohttp_client(init_app(make_config(*webhook(gateway.url), mappings=FIXTURES / "jwt")))
-    sent = await client.get("/signed/code", params={"phone": PHONE, "type": "0"})
-    assert await sent.text() == '{"code":1,"data":null}'
+    cloud = await Cloud.start(aiohttp_client, make_config(*webhook(gateway.url)), outbox_path)
+    assert await cloud.text("GET", "/code/get", phone=PHONE, type=0) == ok()
     gateway.status = 502
-    refused = await client.get("/signed/code", params={"phone": "13900139000", "type": "0"})
-    assert await refused.text() == '{"code":0,"msg":"失败","data":null}'
+    assert await cloud.text("GET", "/code/get", phone="13900139000", type=0) == fail("验证码发送失败，请稍后再试")
     assert [body["to"] for body, _ in gateway.received] == [PHONE, "13900139000"]
 
 
