@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import threading
 
 import bcrypt
 import pytest
 
 from facade import config as configuration
+from facade.app import init_app
 from facade.cli import main
 from facade.core.passwords import PasswordHasher
 from tests.conftest import ROOT
@@ -125,3 +128,29 @@ def test_python_dash_m_facade_works_like_the_script(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert "express\tPOST /express/login/api/userRegister/v1 -> register" in result.stdout.splitlines()
+
+
+async def test_facade_apps_add_list_and_remove(aiohttp_client, make_config, db_path, rows, capsys):
+    def cli(*argv: str):  # in a thread: the command runs its own event loop
+        return asyncio.to_thread(main, ["apps", *argv, "--config", str(ROOT / "config.yaml"),
+                                        "--set", f"storage.url=sqlite:///{db_path}"])
+
+    def printed():
+        return json.loads(capsys.readouterr().out)
+
+    assert await cli("add", "--name", "商城") == 0
+    app = printed()
+    assert set(app) == {"app_id", "app_secret"} and re.fullmatch(r"[0-9a-f]{16}", app["app_id"])
+    assert app["app_secret"] not in str(rows("SELECT * FROM apps"))
+    assert await cli("list") == 0
+    [listed] = printed()
+    assert (listed["app_id"], listed["name"], set(listed)) == (app["app_id"], "商城", {"app_id", "name", "created_at"})
+    client = await aiohttp_client(init_app(make_config()))
+    call = lambda: client.get("/api/cloud_user/logout", params=app)  # noqa: E731
+    assert await (await call()).text() == '{"code":0,"msg":"登录已失效，请重新登录","data":null}'  # the app passed
+    assert await cli("remove", app["app_id"]) == 0
+    assert printed() == {"removed": app["app_id"]}
+    assert await (await call()).text() == '{"code":0,"msg":"app_id或app_secret错误","data":null}'
+    assert await cli("remove", app["app_id"]) == 1
+    assert capsys.readouterr().err == f"facade: apps remove: no app {app['app_id']!r}\n"
+    assert await cli("list") == 0 and printed() == []
