@@ -1,0 +1,65 @@
+"""One account, every dialect: a user made through one dialect logs in
+through the others with the same password and sees the same profile."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cloud import PHONE, Cloud, ok
+from tests.test_istatus import b64, register as istatus_register
+
+PASSWORD = "s3cret-pw"
+
+
+@pytest.fixture
+async def cloud(aiohttp_client, make_config, outbox_path):
+    return await Cloud.start(aiohttp_client, make_config(), outbox_path)
+
+
+async def express_register(client, **fields):
+    data = {"userName": "alice", "pwd1": PASSWORD, "pwd2": PASSWORD, "mobile": PHONE, **fields}
+    response = await client.post("/express/login/api/userRegister/v1", data=data)
+    assert await response.text() == '{"code":0,"msg":"","userMsg":"","data":null}'
+
+
+async def express_login(client, login_info: str) -> dict:
+    response = await client.post("/express/login/api/login/v1", data={"loginInfo": login_info, "pwd": PASSWORD})
+    return json.loads(await response.text())
+
+
+async def istatus_login(client, username: str) -> dict:
+    response = await client.post("/i/login", data={"username": username, "password": b64(PASSWORD)})
+    return json.loads(await response.text())
+
+
+async def test_an_express_user_logs_in_through_istatus_and_cloud_user(cloud, rows):
+    await express_register(cloud.client)
+    assert (await istatus_login(cloud.client, PHONE))["content"] == {
+        "id": "1", "user_name": "alice", "mobile": PHONE, "email": "", "user_type": 0, "gid": "100001",
+        "orgId": "", "passport": PHONE, "memo": ""}
+    [user] = rows("SELECT public_id FROM users")
+    assert (await cloud.login(PHONE, PASSWORD))["userId"] == user["public_id"]
+
+
+async def test_an_istatus_email_user_logs_in_through_express_with_that_email(cloud, outbox_path):
+    response = await istatus_register(cloud.client, outbox_path, "Ann@Example.com", PASSWORD)
+    assert json.loads(await response.text())["status"]["status_code"] == "200"
+    login = await express_login(cloud.client, "ann@example.com")
+    assert (login["code"], login["data"]["userId"], login["data"]["userName"]) == (0, 1, None)
+
+
+async def test_a_cloud_user_registration_logs_in_through_express_and_istatus(cloud):
+    assert await cloud.register(PHONE, PASSWORD, nickname="张三") == ok()
+    assert (await express_login(cloud.client, PHONE))["code"] == 0
+    assert (await istatus_login(cloud.client, PHONE))["content"]["passport"] == PHONE
+
+
+async def test_a_nickname_set_through_cloud_user_is_the_accounts_nickname(cloud, rows):
+    await express_register(cloud.client, userName="bob")
+    token = (await cloud.login(PHONE, PASSWORD))["token"]
+    assert await cloud.text("POST", "/userinfo/update", token, nickname="鲍勃") == ok()
+    again = (await cloud.login(PHONE, PASSWORD))["token"]  # a fresh session sees the one account
+    body = json.loads(await cloud.text("GET", "/userinfo/get", again))
+    assert body["data"]["nickname"] == "鲍勃"
+    assert rows("SELECT username, nickname FROM users") == [{"username": "bob", "nickname": "鲍勃"}]
