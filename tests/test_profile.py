@@ -18,7 +18,7 @@ async def login(core, phone=PHONE, **profile):
 
 async def test_a_profile_is_what_registration_and_updates_said(core, clock):
     session = await login(core, nickname=" Ann ", gender=2, birthday=0, extra="x")
-    user = (await core.profile(session=session)).user
+    user = (await core.get_profile(session=session)).user
     assert (user.nickname, user.gender, user.birthday, user.extra, user.passport) == ("Ann", 2, 0, "x", PHONE)
     clock.now += 5
     updated = (await core.update_profile(session=session, nickname="Bo", email="Bo@Example.com")).user

@@ -200,7 +200,7 @@ class UserCore:
         await self._codes.check(value, purpose, code)
 
     @operation
-    async def profile(self, *, session: Session) -> Profile:
+    async def get_profile(self, *, session: Session) -> Profile:
         return Profile(user=_user(await self._owner(session)))
 
     @operation
