@@ -29,7 +29,8 @@ def load_config_dialects(config: Config) -> list[Dialect]:
     return load_dialects(
         config.path("mappings.dir"), signatures(UserCore),
         schemas_dir=config.path("mappings.schemas_dir"), enabled=config["mappings.enabled"],
-        validate_responses=config["mappings.validate_responses"])
+        validate_responses=config["mappings.validate_responses"],
+        session_ttl_max=config["security.session_ttl_max"])
 
 
 def init_app(config: Config) -> web.Application:

@@ -21,3 +21,4 @@ CODECS: web.AppKey[dict[str, "Codec"]] = web.AppKey("codecs")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 DIALECT: web.RequestKey["Dialect"] = web.RequestKey("dialect")
 ROUTE: web.RequestKey["Route"] = web.RequestKey("route")
+APP_ID: web.RequestKey[str] = web.RequestKey("app_id")  # set once the app's credentials are checked

@@ -26,9 +26,10 @@ class Cloud:
         self.client, self.app, self.outbox_path = client, app, outbox_path
 
     @classmethod
-    async def start(cls, aiohttp_client, config, outbox_path) -> "Cloud":
+    async def start(cls, aiohttp_client, config, outbox_path, app=None) -> "Cloud":
+        """A client with a new app, or with ``app`` where one exists already."""
         client = await aiohttp_client(init_app(config))
-        return cls(client, await client.server.app[CORE].apps.add("tests"), outbox_path)
+        return cls(client, app or await client.server.app[CORE].apps.add("tests"), outbox_path)
 
     async def call(self, method: str, route: str, token: str | None = None, **params: Any):
         """Credentials as headers, parameters in the query (GET) or a form (POST), as the document shows."""

@@ -154,3 +154,10 @@ async def test_facade_apps_add_list_and_remove(aiohttp_client, make_config, db_p
     assert await cli("remove", app["app_id"]) == 1
     assert capsys.readouterr().err == f"facade: apps remove: no app {app['app_id']!r}\n"
     assert await cli("list") == 0 and printed() == []
+
+
+def test_a_mapped_session_lifetime_beyond_the_configured_maximum_stops_start_up(capsys):
+    assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", "security.session_ttl_max=86400"]) == 2
+    assert capsys.readouterr().err == (
+        f"facade: {ROOT / 'mappings' / 'cloud_user.yaml'}: GET /api/cloud_user/login/psw (login-password): "
+        "parameter 'ttl': 604800 s is longer than security.session_ttl_max (86400 s)\n")

@@ -124,14 +124,15 @@ async def test_a_code_is_bound_to_its_target_and_purpose(core, clock):
     await core.verify_code(target=PHONE, purpose="register", code=code)
 
 
-async def test_a_failed_delivery_leaves_no_usable_code(core, monkeypatch):
+@pytest.mark.parametrize("failure", [DeliveryFailed("gateway down"), RuntimeError("a notifier's own bug")])
+async def test_a_failed_delivery_leaves_no_usable_code(core, monkeypatch, failure):
     sent = []
 
     async def refuse(message):
         sent.append(message.code)
-        raise DeliveryFailed("gateway down")
+        raise failure
     monkeypatch.setattr(core._codes, "_notifier", type("Down", (), {"deliver": staticmethod(refuse)})())
-    with pytest.raises(DeliveryFailed):
+    with pytest.raises(type(failure)):
         await send(core)
     with pytest.raises(CodeInvalid):
         await core.verify_code(target=PHONE, purpose="register", code=sent[0])
@@ -167,3 +168,11 @@ async def test_a_password_reset_by_code_ends_every_session(core, clock):
     with pytest.raises(WrongPassword):
         await core.login(identifier=PHONE, password="old")
     await core.login(identifier=PHONE, password="new")
+
+
+@pytest.mark.parametrize("target", ["victim<attacker@evil.com>", "x,y@evil.com", "a:b;c@evil.com", '"a b"@x.com',
+                                    "ann@exa mple.com", "ann@example", "ann@-example.com", "ann@example.c"])
+async def test_an_address_a_mail_header_could_misread_is_refused(core, outbox_path, rows, target):
+    with pytest.raises(InvalidEmail):
+        await send(core, target=target)
+    assert outbox(outbox_path) == [] and rows("SELECT * FROM codes") == []

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from facade.app import init_app
+from facade.keys import CORE
 from tests.conftest import outbox
 
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -150,7 +151,9 @@ async def test_logout_ends_the_cookies_session_and_clears_the_cookie(client, out
     assert response.headers.getall("Set-Cookie") == [
         'istatus_session=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/']
     assert rows("SELECT revoked_at IS NOT NULL AS revoked FROM sessions") == [{"revoked": 1}]
-    await expect(await client.post("/i/logout", data={"username": PHONE}), OK_EMPTY)
+    again = await client.post("/i/logout", data={"username": PHONE}, cookies={"istatus_session": "0" * 32})
+    await expect(again, OK_EMPTY)  # a dead cookie is cleared too
+    assert again.headers.getall("Set-Cookie") == response.headers.getall("Set-Cookie")
 
 
 async def test_a_username_alone_never_ends_anyones_session(client, outbox_path, rows):
@@ -184,15 +187,24 @@ async def test_resetpwd_sets_a_new_password_and_ends_every_session(eager, outbox
     assert [r["revoked"] for r in rows("SELECT revoked_at IS NOT NULL AS revoked FROM sessions")] == [1, 0]
 
 
-async def test_resetpwd_failures_change_nothing(eager, outbox_path, rows):
+async def test_resetpwd_with_a_code_for_another_purpose_or_target_is_3208(eager, outbox_path, rows):
     client = eager
-    await send_code(client)  # a registration code: it must not reset a password
-    register_code = last_code(outbox_path)
     await register(client, outbox_path)
+    await send_code(client, "13900139000")  # a live registration code, for another number
+    other_target = last_code(outbox_path, "13900139000")
+    login_code = (await client.server.app[CORE].send_code(target=PHONE, purpose="login")).code  # live, this number
     before = rows.snapshot()
     data = {"username": PHONE, "password": b64("n3w-pw")}
-    await expect(await client.post("/i/resetpwd", data={**data, "code": b64(register_code)}),
-                 failure("3208", "验证码错误"))
-    await expect(await client.post("/i/resetpwd", data={**data, "username": "13900139000", "code": b64("123456")}),
+    for code in (other_target, login_code):
+        await expect(await client.post("/i/resetpwd", data={**data, "code": b64(code)}), failure("3208", "验证码错误"))
+    await expect(await client.post("/i/resetpwd", data={**data, "username": "13700137000", "code": b64("123456")}),
                  failure("3201", "没有此用户"))
     assert rows.snapshot() == before
+
+
+async def test_an_unescaped_plus_in_base64_is_read_as_plus(client, outbox_path):
+    assert b64("a>>>") == "YT4+Pg=="
+    await expect(await register(client, outbox_path, password="a>>>"), OK_MEMO)
+    raw = f"username={PHONE}&password={b64('a>>>')}"  # not URL-encoded: the form reads '+' as a space
+    response = await client.post("/i/login", data=raw, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert json.loads(await response.text())["status"]["status_code"] == "200"

@@ -63,3 +63,14 @@ async def test_a_nickname_set_through_cloud_user_is_the_accounts_nickname(cloud,
     body = json.loads(await cloud.text("GET", "/userinfo/get", again))
     assert body["data"]["nickname"] == "鲍勃"
     assert rows("SELECT username, nickname FROM users") == [{"username": "bob", "nickname": "鲍勃"}]
+
+
+async def test_a_password_reset_through_cloud_user_ends_an_istatus_cookie_session(cloud, rows):
+    await express_register(cloud.client)
+    assert (await istatus_login(cloud.client, PHONE))["status"]["status_code"] == "200"  # the jar keeps the cookie
+    assert await cloud.text("GET", "/code/get", phone=PHONE, type=1) == ok()
+    assert await cloud.text("POST", "/psw/reset", phone=PHONE, code=cloud.last_code(), password="n3w") == ok()
+    assert rows("SELECT origin, revoked_at IS NOT NULL AS revoked FROM sessions") == [
+        {"origin": "istatus", "revoked": 1}]
+    response = await cloud.client.post("/i/logout")
+    assert response.headers.getall("Set-Cookie")[0].startswith('istatus_session=""')

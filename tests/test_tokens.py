@@ -16,7 +16,7 @@ REFUSED = fail("登录已失效，请重新登录")
 
 @pytest.fixture
 def start(aiohttp_client, make_config, outbox_path):
-    return lambda *overrides: Cloud.start(aiohttp_client, make_config(*overrides), outbox_path)
+    return lambda *overrides, app=None: Cloud.start(aiohttp_client, make_config(*overrides), outbox_path, app)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ async def test_the_generated_key_survives_a_restart(start):
     first = await start()
     token = (await login(first))["token"]
     await first.client.close()
-    second = await start()
+    second = await start(app=first.app)
     assert await logout(second, token) == ok()
 
 

@@ -1,4 +1,8 @@
-"""Apps (tenants): the app_id / app_secret pairs a dialect may demand on every call.
+"""Apps: the app_id / app_secret pairs a dialect may demand on every call.
+
+Users are shared by every app (one identity behind every dialect); what an
+app owns is its sessions: a token opened through one app is refused with
+another's credentials, and dies with its app.
 
 A secret is 256 random bits, so one SHA-256 of it is as safe to store as a
 bcrypt hash would be, and cheap enough to check on every request, where

@@ -9,14 +9,14 @@ one succeeds.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Callable, Literal, Protocol
 
-from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid, DeliveryFailed,
-                                  RateLimited)
+from facade.core.outcomes import CodeAttemptsExceeded, CodeExpired, CodeInvalid, RateLimited
 from facade.store import Store
 
 Purpose = Literal["register", "login", "reset_password"]
@@ -79,8 +79,8 @@ class Codes:
         text = TEXTS[purpose].format(code=code, minutes=self._policy.ttl // 60)
         try:
             await self._notifier.deliver(Message(channel, target, purpose, code, text))
-        except DeliveryFailed:
-            await self._store.consume_code(row["id"], now)  # an undelivered code must not work
+        except BaseException:  # whatever went wrong, even a notifier's bug: an unsent code must not work
+            await asyncio.shield(self._store.consume_code(row["id"], now))
             raise
         return code
 

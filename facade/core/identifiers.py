@@ -14,7 +14,11 @@ from facade.core.outcomes import InvalidEmail, InvalidPhone, InvalidUsername
 
 MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_NOISE = re.compile(r"[\s\-()]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# One plain address: RFC 5322 atext in the local part and LDH labels in the
+# domain. Nothing that a mail header would read as a display name, a group
+# or a second recipient (<>,;:"() and spaces) gets through.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 USERNAME_MAX = 64
 
 

@@ -13,7 +13,8 @@ class User:
     passport: str | None  # the phone, else the e-mail address: what the account was registered with
     username: str | None
     phone: str | None
-    email: str | None
+    email: str | None          # verified by a code or given at registration: unique, a login
+    contact_email: str | None  # given for the profile, never verified: shown, never a login
     nickname: str | None
     gender: int | None  # ISO/IEC 5218: 0 not known, 1 male, 2 female, 9 not applicable
     birthday: int | None  # epoch milliseconds
@@ -28,6 +29,7 @@ class Session:
     id: int
     user_id: int
     origin: str
+    app_id: str | None  # the app it was opened through, for dialects that demand one
     created_at: float
     expires_at: float
 

@@ -15,7 +15,8 @@ _MARK = "__facade_operation__"
 # Parameters the engine fills itself, never from the wire.
 SESSION = "session"   # the caller's Session, found through the dialect's session carrier
 ORIGIN = "origin"     # the name of the dialect serving the request
-ENGINE_SUPPLIED = (SESSION, ORIGIN)
+APP = "app"           # the app id the request was checked against, or None
+ENGINE_SUPPLIED = (SESSION, ORIGIN, APP)
 
 
 def operation(fn: Callable) -> Callable:

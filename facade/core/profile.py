@@ -19,7 +19,7 @@ CONFIG_KEYS_MAX = 100                # keys one user may hold
 def fields(now: float, **given: Any) -> dict[str, Any]:
     """The store columns for the profile fields given (None: not given), checked and normalised."""
     checks = {"nickname": _nickname, "gender": _gender, "birthday": lambda v: _birthday(v, now),
-              "email": identifiers.email, "extra": _extra}
+              "contact_email": identifiers.email, "extra": _extra}
     return {name: checks[name](value) for name, value in given.items() if value is not None}
 
 

@@ -57,7 +57,7 @@ class UserCore:
                        phone: str | None = None, email: str | None = None, contact: str | None = None,
                        password_confirmation: str | None = None, nickname: str | None = None,
                        gender: int | None = None, birthday: int | None = None, extra: str | None = None,
-                       code: str | None = None) -> Registered:
+                       contact_email: str | None = None, code: str | None = None) -> Registered:
         """Checks run in a fixed order (identifiers' shape, then whether each is
         taken, then the password, the profile, then the code: a refused request
         spends no try), which is the order the legacy servers used. ``contact``
@@ -74,7 +74,8 @@ class UserCore:
             raise PasswordMismatch()
         _check_password(password)
         now = self._clock()
-        about = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, extra=extra)
+        about = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, extra=extra,
+                               contact_email=contact_email)
         if code is not None:
             await self._codes.check(_code_target(ids), "register", code)
         values = {**ids, **about, "username": identifiers.username(username) if username else None,
@@ -105,7 +106,7 @@ class UserCore:
 
     @operation
     async def login(self, *, identifier: str, password: str, ttl: int | None = None,
-                    origin: str = "") -> LoggedIn:
+                    origin: str = "", app: str | None = None) -> LoggedIn:
         lifetime = self._lifetime(ttl)
         row = await self._find_by_identifier(identifier)
         if row is None:
@@ -113,15 +114,15 @@ class UserCore:
             raise NoSuchUser()
         if not await self._hasher.verify(password, row["password_hash"]):
             raise WrongPassword()
-        return await self._open_session(row, lifetime, origin)
+        return await self._open_session(row, lifetime, origin, app)
 
     @operation
     async def login_by_code(self, *, target: str, code: str, ttl: int | None = None,
-                            origin: str = "") -> LoggedIn:
+                            origin: str = "", app: str | None = None) -> LoggedIn:
         lifetime = self._lifetime(ttl)
         row, value = await self._holder(target)
         await self._codes.check(value, "login", code)
-        return await self._open_session(row, lifetime, origin)
+        return await self._open_session(row, lifetime, origin, app)
 
     @operation
     async def reset_password(self, *, target: str, code: str, password: str) -> None:
@@ -142,11 +143,11 @@ class UserCore:
             raise NoSuchUser()
         return row, value
 
-    async def _open_session(self, row: dict[str, Any], lifetime: int, origin: str) -> LoggedIn:
+    async def _open_session(self, row: dict[str, Any], lifetime: int, origin: str, app: str | None) -> LoggedIn:
         secret = secrets.token_hex(16)
         now = self._clock()
         session = await self._store.insert_session({
-            "user_id": row["id"], "token_hash": token_hash(secret), "origin": origin,
+            "user_id": row["id"], "token_hash": token_hash(secret), "origin": origin, "app_id": app,
             "created_at": now, "expires_at": now + lifetime})
         return LoggedIn(user=_user(row), session=_session(session), token=secret)
 
@@ -205,17 +206,16 @@ class UserCore:
 
     @operation
     async def update_profile(self, *, session: Session, nickname: str | None = None, gender: int | None = None,
-                             birthday: int | None = None, email: str | None = None,
+                             birthday: int | None = None, contact_email: str | None = None,
                              extra: str | None = None) -> Profile:
-        """Changes the fields given; an e-mail address someone else holds is email_taken."""
+        """Changes the fields given. The e-mail address given here is only shown:
+        taking it as a login would let anyone claim someone else's address."""
         row = await self._owner(session)
         now = self._clock()
-        changes = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, email=email, extra=extra)
+        changes = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday,
+                                 contact_email=contact_email, extra=extra)
         if changes:
-            try:
-                await self._store.update_user(row["id"], {**changes, "updated_at": now})
-            except Conflict as taken:
-                raise TAKEN[_COLUMN_FIELD[taken.field]](taken.field) from None
+            await self._store.update_user(row["id"], {**changes, "updated_at": now})
         return Profile(user=_user(await self._owner(session)))
 
     @operation
@@ -236,20 +236,17 @@ class UserCore:
             raise TokenInvalid("no such user")
         return row
 
-    async def check_app(self, app_id: str | None, secret: str | None) -> None:
-        await self.apps.check(app_id, secret)
+    async def authenticate(self, secret: str, app: str | None = None) -> Session:
+        """The live session a token's secret names, opened through ``app``; TokenInvalid otherwise."""
+        return await self._live_session("token_hash", token_hash(secret), app)
 
-    async def authenticate(self, secret: str) -> Session:
-        """The live session a token's secret names; TokenInvalid otherwise."""
-        return await self._live_session("token_hash", token_hash(secret))
-
-    async def session(self, session_id: int) -> Session:
+    async def session(self, session_id: int, app: str | None = None) -> Session:
         """The live session with this id (a signed token names it); TokenInvalid otherwise."""
-        return await self._live_session("id", session_id)
+        return await self._live_session("id", session_id, app)
 
-    async def _live_session(self, key: str, value: Any) -> Session:
+    async def _live_session(self, key: str, value: Any, app: str | None) -> Session:
         row = await self._store.find_live_session(key, value, self._clock())
-        if row is None:
+        if row is None or row["app_id"] != app:  # one app's token is no use to another
             raise TokenInvalid()
         return _session(row)
 

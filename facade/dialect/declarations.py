@@ -153,11 +153,9 @@ class AppCredentials:
     secret: tuple[str, tuple[str, ...]]
 
     def read(self, inputs: Inputs) -> tuple[str | None, str | None]:
-        return tuple(_text(read(inputs, sources, name)) for name, sources in (self.id, self.secret))
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else to_str(value)
+        """Each as text, or None: a JSON number or list is no credential, and says so as one."""
+        values = (read(inputs, sources, name) for name, sources in (self.id, self.secret))
+        return tuple(value if isinstance(value, str) else None for value in values)
 
 
 @dataclass

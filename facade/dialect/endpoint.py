@@ -9,12 +9,12 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from facade.core.models import Session
-from facade.core.operations import ORIGIN, SESSION
+from facade.core.operations import APP, ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
 from facade.dialect.declarations import Dialect, Route
-from facade.dialect.responses import respond
+from facade.dialect.responses import clear_cookie, respond
 from facade.dialect.sources import Inputs
-from facade.keys import CODECS, CORE, DIALECT, ROUTE
+from facade.keys import APP_ID, CODECS, CORE, DIALECT, ROUTE
 
 
 class Endpoint:
@@ -22,13 +22,15 @@ class Endpoint:
         self.dialect = dialect
         self.routes = routes
         self._supplied: dict[str, Callable[[web.Request, Inputs], Awaitable[Any]]] = {
-            SESSION: self._session, ORIGIN: self._origin}
+            SESSION: self._session, ORIGIN: self._origin, APP: self._app}
 
     async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect
         inputs = await Inputs.read(request)
         if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
-            await request.app[CORE].check_app(*self.dialect.app.read(inputs))
+            app_id, secret = self.dialect.app.read(inputs)
+            await request.app[CORE].apps.check(app_id, secret)
+            request[APP_ID] = app_id
         route = self._pick(inputs)
         request[ROUTE] = route
         # The session before the parameters: a caller who is not logged in learns nothing more.
@@ -56,10 +58,13 @@ class Endpoint:
         wire = carrier.find(inputs)
         if wire is None:
             raise NotLoggedIn()
-        return await request.app[CODECS][carrier.token].session(wire, request.app[CORE])
+        return await request.app[CODECS][carrier.token].session(wire, request.app[CORE], request.get(APP_ID))
 
     async def _origin(self, request: web.Request, inputs: Inputs) -> str:
         return self.dialect.name
+
+    async def _app(self, request: web.Request, inputs: Inputs) -> str | None:
+        return request.get(APP_ID)
 
     def _context(self, request: web.Request, result: Any) -> dict[str, Any]:
         if not is_dataclass(result):
@@ -78,7 +83,7 @@ def _issue(response: web.Response, cookie: dict[str, Any], result: Any, context:
 
 
 def _clear(response: web.Response, cookie: dict[str, Any], result: Any, context: dict[str, Any]) -> None:
-    response.del_cookie(cookie["name"], path=cookie.get("path", "/"))
+    clear_cookie(response, cookie)
 
 
 COOKIE_EFFECTS = {"issue": _issue, "clear": _clear}

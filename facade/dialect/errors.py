@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from facade.core.outcomes import Internal, Outcome
-from facade.dialect.responses import ContractViolation, respond
+from facade.dialect.responses import ContractViolation, clear_cookie, respond
 from facade.keys import DIALECT, REQUEST_ID, ROUTE
 
 log = logging.getLogger("facade.requests")
@@ -49,4 +49,7 @@ async def outcome_responses(request: web.Request, handler: Handler) -> web.Strea
         raise web.HTTPInternalServerError()
     route = request.get(ROUTE)
     status, body = dialect.failure_body(kind, route)
-    return respond(dialect, route, status, body)
+    response = respond(dialect, route, status, body)
+    if route is not None and route.cookie == "clear":  # a logout also clears a dead or unknown cookie
+        clear_cookie(response, dialect.session.cookie)
+    return response

@@ -28,6 +28,7 @@ ENGINE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls here
 SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"
+LIFETIME = "ttl"  # the operations' name for a session lifetime in seconds
 
 
 class MappingError(Exception):
@@ -38,13 +39,13 @@ class MappingError(Exception):
 
 def load_dialects(directory: Path, signatures: dict[str, Signature], *,
                   schemas_dir: Path, enabled: list[str] | None = None,
-                  validate_responses: bool = False) -> list[Dialect]:
+                  validate_responses: bool = False, session_ttl_max: int | None = None) -> list[Dialect]:
     files = sorted(directory.glob("*.yaml"))
     names = [f.stem for f in files]
     for wanted in enabled or ():
         if wanted not in names:
             raise MappingError(str(directory / f"{wanted}.yaml"), FILE_LEVEL, "enabled in config but no such file")
-    loader = _Loader(signatures, schemas_dir, validate_responses)
+    loader = _Loader(signatures, schemas_dir, validate_responses, session_ttl_max)
     dialects = [loader.dialect(f) for f in files if enabled is None or f.stem in enabled]
     _check_no_overlap(dialects)
     return dialects
@@ -55,8 +56,10 @@ def _mapping_schema() -> dict[str, Any]:
 
 
 class _Loader:
-    def __init__(self, signatures: dict[str, Signature], schemas_dir: Path, validate: bool) -> None:
+    def __init__(self, signatures: dict[str, Signature], schemas_dir: Path, validate: bool,
+                 session_ttl_max: int | None) -> None:
         self.signatures = signatures
+        self.session_ttl_max = session_ttl_max
         self.schemas_dir = schemas_dir
         self.validate = validate
         self.schema = jsonschema.Draft202012Validator(_mapping_schema())
@@ -130,6 +133,7 @@ class _Loader:
             raise ValueError(f"unknown operation {raw['operation']!r} (have: {', '.join(sorted(self.signatures))})")
         params = tuple(_param(target, spec, paths) for target, spec in raw.get("params", {}).items())
         _check_arguments(signature, params, dialect)
+        _check_lifetimes(params, self.session_ttl_max)
         data = compile_template(raw.get("data"))
         check_refs(data, lambda path: _result_has(signature, path))
         success = raw.get("success", {})
@@ -247,6 +251,18 @@ def _check_const(signature: Signature, param: Param) -> None:
     for value in values:
         if value not in allowed:
             raise ValueError(f"parameter {param.target!r}: {value!r} is not one of {list(allowed)}")
+
+
+def _check_lifetimes(params: tuple[Param, ...], longest: int | None) -> None:
+    """A session lifetime a mapping fixes must be one the config allows, or every login would fail."""
+    for param in params:
+        if param.target != LIFETIME or longest is None:
+            continue
+        fixed = [param.const, param.default, *(param.choose or {}).values()]
+        too_long = [v for v in fixed if isinstance(v, int) and v > longest]
+        if too_long:
+            raise ValueError(f"parameter {LIFETIME!r}: {too_long[0]} s is longer than "
+                             f"security.session_ttl_max ({longest} s)")
 
 
 def _check_cookie(effect: str | None, signature: Signature, dialect: Dialect) -> None:

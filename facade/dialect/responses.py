@@ -23,3 +23,7 @@ def respond(dialect: Dialect, route: Route | None, status: int, body: Any) -> we
             raise ContractViolation(f"{dialect.file}: {where}: response breaks its schema: {error.message}")
     return web.Response(status=status, body=dialect.style.encode(body),
                         headers={"Content-Type": dialect.style.content_type})
+
+
+def clear_cookie(response: web.Response, cookie: dict[str, Any]) -> None:
+    response.del_cookie(cookie["name"], path=cookie.get("path", "/"))

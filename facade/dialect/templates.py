@@ -16,13 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from facade.dialect.transforms import to_str
+from facade.dialect.transforms import text_or_none
 
 _REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\|[a-z_]+)*)")
-
-
-def _text(value: Any) -> Any:
-    return None if value is None else to_str(value)
 
 
 def _epoch_ms(value: Any) -> Any:
@@ -31,7 +27,7 @@ def _epoch_ms(value: Any) -> Any:
 
 # Output filters; null stays null so a missing value is not turned into "None".
 FILTERS: dict[str, Callable[[Any], Any]] = {
-    "str": _text,
+    "str": text_or_none,
     "epoch_ms": _epoch_ms,  # the core's epoch seconds as the integer milliseconds a JVM client reads
 }
 FIRST = "$first"

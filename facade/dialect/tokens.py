@@ -15,8 +15,8 @@ from facade.core.outcomes import TokenInvalid
 class Codec(Protocol):
     def encode(self, login: LoggedIn) -> str: ...
 
-    async def session(self, wire: str, core: UserCore) -> Session:
-        """The live session the token names, or TokenInvalid."""
+    async def session(self, wire: str, core: UserCore, app: str | None) -> Session:
+        """The live session the token names, opened through ``app``, or TokenInvalid."""
 
 
 class Hex32:
@@ -26,10 +26,10 @@ class Hex32:
     def encode(self, login: LoggedIn) -> str:
         return login.token
 
-    async def session(self, wire: str, core: UserCore) -> Session:
+    async def session(self, wire: str, core: UserCore, app: str | None) -> Session:
         if not self._FORM.fullmatch(wire):
             raise TokenInvalid("not 32 lowercase hex")
-        return await core.authenticate(wire)
+        return await core.authenticate(wire, app)
 
 
 class JwtHs256:
@@ -46,7 +46,7 @@ class JwtHs256:
         claims = {"aud": login.user.public_id, "exp": int(login.session.expires_at), "sid": login.session.id}
         return jwt.encode(claims, self._key, algorithm=self.ALGORITHM)
 
-    async def session(self, wire: str, core: UserCore) -> Session:
+    async def session(self, wire: str, core: UserCore, app: str | None) -> Session:
         try:
             claims = jwt.decode(wire, self._key, algorithms=[self.ALGORITHM],
                                 options={"require": self.REQUIRED, "verify_aud": False})
@@ -54,7 +54,7 @@ class JwtHs256:
             raise TokenInvalid(type(error).__name__) from None
         if not isinstance(claims["sid"], int):
             raise TokenInvalid("sid is not a session id")
-        return await core.session(claims["sid"])
+        return await core.session(claims["sid"], app)
 
 
 

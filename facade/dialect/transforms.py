@@ -35,6 +35,11 @@ def to_str(value: Any) -> str:
     raise InvalidParameter(f"expected a scalar, got {type(value).__name__}")
 
 
+def text_or_none(value: Any) -> str | None:
+    """Null stays null, so a missing value is never turned into "None"."""
+    return None if value is None else to_str(value)
+
+
 def to_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -67,8 +72,10 @@ def to_epoch_ms(value: Any) -> int:
 
 
 def from_base64(value: Any) -> str:
+    """Standard base64 of UTF-8 text. A space is read as '+': old clients put
+    base64 into forms unescaped, and a form decodes '+' as a space."""
     try:
-        return base64.b64decode(to_str(value).strip(), validate=True).decode("utf-8")
+        return base64.b64decode(to_str(value).strip().replace(" ", "+"), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise InvalidParameter("not base64 of UTF-8 text") from None
 

@@ -28,8 +28,8 @@ class Smtp:
         # start_tls=None would upgrade only when the server offers it: "none"
         # must not fail on a server with an untrusted certificate, and
         # "starttls" must not fall back to plain text when the offer is missing.
-        try:
-            await aiosmtplib.send(self._email(message), hostname=self.host, port=self.port,
+        try:  # the recipient is named outright, never re-read from the To header
+            await aiosmtplib.send(self._email(message), recipients=[message.to], hostname=self.host, port=self.port,
                                   username=self.username, password=self.password, timeout=self.timeout,
                                   use_tls=self.security == "tls", start_tls=self.security == "starttls")
         except (aiosmtplib.SMTPException, OSError) as error:  # OSError: TLS failures are not wrapped

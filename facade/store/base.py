@@ -11,7 +11,7 @@ Row = dict[str, Any]
 
 # Column names are the only names ever placed in SQL text, and only these.
 USER_KEYS = ("id", "public_id", "username_key", "phone", "email")  # to look a user up by
-USER_FIELDS = ("password_hash", "nickname", "gender", "birthday", "avatar", "extra", "email",
+USER_FIELDS = ("password_hash", "nickname", "gender", "birthday", "avatar", "extra", "contact_email",
                "updated_at")  # to change
 SESSION_KEYS = ("id", "token_hash")
 

@@ -83,6 +83,12 @@ MIGRATIONS = [
         PRIMARY KEY (user_id, key)
     );
     """,
+    # A profile's e-mail address is never verified, so it is kept apart from the
+    # unique login address; a session remembers the app it was opened through.
+    """
+    ALTER TABLE users ADD COLUMN contact_email TEXT;
+    ALTER TABLE sessions ADD COLUMN app_id TEXT;
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
