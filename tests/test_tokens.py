@@ -55,6 +55,8 @@ def forged(rows, key: str | None = None, algorithm: str = "HS256", **claims) -> 
     pytest.param(lambda rows: forged(rows, sid=None), id="no-sid"),
     pytest.param(lambda rows: forged(rows, sid="1"), id="sid-not-an-id"),
     pytest.param(lambda rows: forged(rows, sid=999), id="no-such-session"),
+    pytest.param(lambda rows: forged(rows, aud="someoneelsexxxxx"), id="another-audience"),
+    pytest.param(lambda rows: forged(rows, aud=["a", "b"]), id="audience-a-list"),
     pytest.param(lambda rows: "not.a.jwt", id="garbage"),
 ])
 async def test_a_token_that_must_be_refused(cloud, rows, make):

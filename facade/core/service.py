@@ -240,9 +240,13 @@ class UserCore:
         """The live session a token's secret names, opened through ``app``; TokenInvalid otherwise."""
         return await self._live_session("token_hash", token_hash(secret), app)
 
-    async def session(self, session_id: int, app: str | None = None) -> Session:
-        """The live session with this id (a signed token names it); TokenInvalid otherwise."""
-        return await self._live_session("id", session_id, app)
+    async def session(self, session_id: int, app: str | None = None, owner: str | None = None) -> Session:
+        """The live session with this id (a signed token names it), held by the user
+        whose public id is ``owner`` when given; TokenInvalid otherwise."""
+        session = await self._live_session("id", session_id, app)
+        if owner is not None and (await self._owner(session))["public_id"] != owner:
+            raise TokenInvalid("the token's audience does not hold its session")
+        return session
 
     async def _live_session(self, key: str, value: Any, app: str | None) -> Session:
         row = await self._store.find_live_session(key, value, self._clock())

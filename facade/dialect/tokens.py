@@ -34,7 +34,8 @@ class Hex32:
 
 class JwtHs256:
     """HS256 JWT: ``aud`` = the user's public id, ``exp``, and ``sid`` naming the
-    server-side session, so logout and password reset revoke it. The algorithm
+    server-side session, so logout and password reset revoke it; ``aud`` must
+    name the session's holder. The algorithm
     is pinned when verifying: a token claiming ``none`` or RS256 is refused."""
     ALGORITHM = "HS256"
     REQUIRED = ["aud", "exp", "sid"]
@@ -52,9 +53,9 @@ class JwtHs256:
                                 options={"require": self.REQUIRED, "verify_aud": False})
         except jwt.PyJWTError as error:
             raise TokenInvalid(type(error).__name__) from None
-        if not isinstance(claims["sid"], int):
-            raise TokenInvalid("sid is not a session id")
-        return await core.session(claims["sid"], app)
+        if not isinstance(claims["sid"], int) or not isinstance(claims["aud"], str):
+            raise TokenInvalid("sid is not a session id, or aud not one user")
+        return await core.session(claims["sid"], app, owner=claims["aud"])
 
 
 
