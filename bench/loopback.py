@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestServer
 
 from facade import config as configuration
 from facade.app import init_app
+from facade.keys import CORE
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "/express/login/api"
@@ -47,6 +48,16 @@ async def run(label: str, count: int, concurrency: int, make) -> None:
           f"p50 {statistics.median(latencies) * 1000:7.2f} ms  p95 {p(0.95):7.2f} ms  p99 {p(0.99):7.2f} ms")
 
 
+async def cloud_login(http: aiohttp.ClientSession, server: TestServer, url) -> dict[str, str]:
+    """Headers of an app and a logged-in user of the register round's first account."""
+    app = await server.app[CORE].apps.add("bench")
+    headers = {"app_id": app.app_id, "app_secret": app.app_secret}
+    async with http.get(url("/api/cloud_user/login/psw"), params={"phone": f"139{0:08d}", "password": "pw"},
+                        headers=headers) as response:
+        token = (await response.json())["data"]["token"]
+    return {**headers, "cloud_token": token}
+
+
 async def main(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="facade-bench-"))
     config = configuration.load(str(ROOT / "config.yaml"), [
@@ -66,6 +77,9 @@ async def main(args: argparse.Namespace) -> None:
             http, "POST", url(f"{BASE}/login/v1"), data={"loginInfo": f"u{i}", "pwd": "pw"}))
         await run("bad input (no bcrypt)", args.requests, args.concurrency, lambda i: timed(
             http, "POST", url(f"{BASE}/login/v1"), data=b"{oops", headers={"Content-Type": "application/json"}))
+        headers = await cloud_login(http, server, url)
+        await run("cloud_user userinfo/get (app check + JWT)", args.requests, args.concurrency, lambda i: timed(
+            http, "GET", url("/api/cloud_user/userinfo/get"), headers=headers))
     await server.close()
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB (server and client in one process)")
 
