@@ -30,7 +30,7 @@ def load_config_dialects(config: Config) -> list[Dialect]:
         config.path("mappings.dir"), signatures(UserCore),
         schemas_dir=config.path("mappings.schemas_dir"), enabled=config["mappings.enabled"],
         validate_responses=config["mappings.validate_responses"],
-        session_ttl_max=config["security.session_ttl_max"])
+        session_ttl_max=config["security.session_ttl_max"], settings=config["dialects"])
 
 
 def init_app(config: Config) -> web.Application:

@@ -82,7 +82,7 @@ def test_a_missing_config_file_is_an_error(tmp_path, capsys):
 
 def test_an_enabled_dialect_without_a_file_stops_start_up(capsys):
     assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", "mappings.enabled=[expres]"]) == 2
-    assert capsys.readouterr().err == f"facade: {ROOT / 'mappings' / 'expres.yaml'}: -: enabled in config but no such file\n"
+    assert capsys.readouterr().err == f"facade: {ROOT / 'mappings' / 'expres.yaml'}: -: named in config (mappings.enabled or dialects) but no such file\n"
 
 
 def test_an_unknown_storage_scheme_stops_serve(tmp_path, capsys):
@@ -161,3 +161,14 @@ def test_a_mapped_session_lifetime_beyond_the_configured_maximum_stops_start_up(
     assert capsys.readouterr().err == (
         f"facade: {ROOT / 'mappings' / 'cloud_user.yaml'}: GET /api/cloud_user/login/psw (login-password): "
         "parameter 'ttl': 604800 s is longer than security.session_ttl_max (86400 s)\n")
+
+
+@pytest.mark.parametrize("setting, reason", [
+    ("dialects={api2: {echo: true}}", "api2.yaml: -: config dialects.api2.echo: no such setting (have: echo_password)"),
+    ("dialects={api2: {echo_password: 'yes'}}",
+     "api2.yaml: -: config dialects.api2.echo_password: expected bool, got 'yes'"),
+    ("dialects={api3: {echo_password: true}}", "api3.yaml: -: named in config (mappings.enabled or dialects) "
+                                               "but no such file")])
+def test_a_dialect_setting_the_mapping_does_not_declare_stops_start_up(capsys, setting, reason):
+    assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", setting]) == 2
+    assert capsys.readouterr().err == f"facade: {ROOT / 'mappings'}/{reason}\n"

@@ -30,6 +30,8 @@ class Session:
     user_id: int
     origin: str
     app_id: str | None  # the app it was opened through, for dialects that demand one
+    device_key: str | None   # the device it was opened on, as its client names it
+    device_info: str | None  # what that client said of the device: JSON object text
     created_at: float
     expires_at: float
 

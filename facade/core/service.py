@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import string
 import time
@@ -17,6 +18,7 @@ from facade.core.outcomes import (TAKEN, ConfigFull, InvalidInput, InvalidParame
 from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, Store
 
+DEVICE_MAX = 4096    # characters of a device key or its description kept with a session
 PASSWORD_MAX = 1024  # beyond any real password; bounds the work one request can ask for
 GID_BASE = 100000    # gid = GID_BASE + id: sequential from 100001 with no second counter to keep
 PUBLIC_ID_TRIES = 3  # 26**16 ids: a clash is a freak, but it must not fail a registration
@@ -106,7 +108,9 @@ class UserCore:
 
     @operation
     async def login(self, *, identifier: str, password: str, ttl: int | None = None,
-                    origin: str = "", app: str | None = None) -> LoggedIn:
+                    origin: str = "", app: str | None = None, device_key: str | None = None,
+                    device_info: dict[str, Any] | None = None) -> LoggedIn:
+        """``device_key`` and ``device_info`` are kept with the session, for clients that name their device."""
         lifetime = self._lifetime(ttl)
         row = await self._find_by_identifier(identifier)
         if row is None:
@@ -114,7 +118,10 @@ class UserCore:
             raise NoSuchUser()
         if not await self._hasher.verify(password, row["password_hash"]):
             raise WrongPassword()
-        return await self._open_session(row, lifetime, origin, app)
+        device = {"device_key": _bounded(device_key, DEVICE_MAX, "device key"),
+                  "device_info": _bounded(device_info and json.dumps(device_info, ensure_ascii=False),
+                                          DEVICE_MAX, "device info")}
+        return await self._open_session(row, lifetime, origin, app, device)
 
     @operation
     async def login_by_code(self, *, target: str, code: str, ttl: int | None = None,
@@ -143,12 +150,13 @@ class UserCore:
             raise NoSuchUser()
         return row, value
 
-    async def _open_session(self, row: dict[str, Any], lifetime: int, origin: str, app: str | None) -> LoggedIn:
+    async def _open_session(self, row: dict[str, Any], lifetime: int, origin: str, app: str | None,
+                            device: dict[str, str | None] | None = None) -> LoggedIn:
         secret = secrets.token_hex(16)
         now = self._clock()
         session = await self._store.insert_session({
             "user_id": row["id"], "token_hash": token_hash(secret), "origin": origin, "app_id": app,
-            "created_at": now, "expires_at": now + lifetime})
+            "created_at": now, "expires_at": now + lifetime, **(device or {})})
         return LoggedIn(user=_user(row), session=_session(session), token=secret)
 
     async def _find_by_identifier(self, identifier: str) -> dict[str, Any] | None:
@@ -260,6 +268,12 @@ def _code_target(ids: dict[str, str]) -> str:
     if target is None:
         raise MissingParameter("a code needs a phone or an e-mail address to have been sent to")
     return target
+
+
+def _bounded(value: str | None, limit: int, what: str) -> str | None:
+    if value is not None and len(value) > limit:
+        raise InvalidParameter(f"{what} longer than {limit} characters")
+    return value
 
 
 def _check_password(password: str) -> None:

@@ -14,24 +14,26 @@ from facade.dialect.templates import render
 from facade.dialect.transforms import to_str
 
 ABSENT = object()
+PARAMS = "params"  # templates' name for the route's own parameters (``$params.password``)
 
 
 @dataclass(frozen=True)
 class Param:
     target: str
-    name: str | None
+    name: str | None  # the first of ``names``: what a missing-parameter outcome names
     sources: tuple[str, ...]
     required: bool = True
     transforms: tuple[Callable[[Any], Any], ...] = ()
     default: Any = ABSENT
     choose: dict[str, Any] | None = None
     const: Any = ABSENT
+    names: tuple[str, ...] = ()  # wire names tried in order (login by "uname" or else "phone")
 
     def extract(self, inputs: Inputs) -> Any:
         """The value for the core, ABSENT if optional and not sent; raises outcomes."""
         if self.const is not ABSENT:
             return self.const
-        raw = read(inputs, self.sources, self.name)
+        raw = next((v for v in (read(inputs, self.sources, n) for n in self.names) if v is not None), None)
         if raw is None:
             if self.required:
                 raise MissingParameter(self.name)
@@ -106,8 +108,10 @@ class Route:
     conditions: tuple[Condition, ...] = ()
     params: tuple[Param, ...] = ()
     success: dict[str, Any] = field(default_factory=dict)
+    failure: dict[str, Any] = field(default_factory=dict)  # slots for every failure, under its outcome's own
     data: Any = None
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checks: tuple[Param, ...] = ()  # read and validated as the legacy server demanded, never passed on
     validator: Validator | None = None
     supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
     cookie: str | None = None  # "issue" or "clear": what success does to the session cookie
@@ -116,6 +120,8 @@ class Route:
         return all(c.holds(inputs) for c in self.conditions)
 
     def arguments(self, inputs: Inputs) -> dict[str, Any]:
+        for check in self.checks:
+            check.extract(inputs)
         values = ((p.target, p.extract(inputs)) for p in self.params)
         return {target: value for target, value in values if value is not ABSENT}
 
@@ -170,13 +176,15 @@ class Dialect:
     session: Carrier | None = None
     validator: Validator | None = None
     app: AppCredentials | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def success_body(self, route: Route, context: dict[str, Any]) -> tuple[int, Any]:
         slots = {**self.success.slots, **route.success, "data": render(route.data, context)}
         return slots.pop("status", self.success.status), render(self.success.body, slots)
 
     def failure_body(self, outcome: type[Outcome], route: Route | None) -> tuple[int, Any]:
-        slots = {**self.failure.slots, **self.outcomes["default"], **self._entry(outcome, route)}
+        slots = {**self.failure.slots, **self.outcomes["default"], **(route.failure if route else {}),
+                 **self._entry(outcome, route)}
         return slots.pop("status", self.failure.status), render(self.failure.body, slots)
 
     def _entry(self, outcome: type[Outcome], route: Route | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from aiohttp import web
 from facade.core.models import Session
 from facade.core.operations import APP, ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
-from facade.dialect.declarations import Dialect, Route
+from facade.dialect.declarations import PARAMS, Dialect, Route
 from facade.dialect.responses import clear_cookie, respond
 from facade.dialect.sources import Inputs
 from facade.keys import APP_ID, CODECS, CORE, DIALECT, ROUTE
@@ -26,6 +26,8 @@ class Endpoint:
 
     async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect
+        if len(self.routes) == 1:  # known before the body is read, so even an unreadable one gets the route's error
+            request[ROUTE] = self.routes[0]
         inputs = await Inputs.read(request)
         if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
             app_id, secret = self.dialect.app.read(inputs)
@@ -35,9 +37,9 @@ class Endpoint:
         request[ROUTE] = route
         # The session before the parameters: a caller who is not logged in learns nothing more.
         supplied = {name: await self._supplied[name](request, inputs) for name in route.supplied}
-        arguments = {**route.arguments(inputs), **supplied}
-        result = await getattr(request.app[CORE], route.operation)(**arguments)
-        context = self._context(request, result)
+        wire = route.arguments(inputs)
+        result = await getattr(request.app[CORE], route.operation)(**wire, **supplied)
+        context = {**self._context(request, result), PARAMS: wire}
         status, body = self.dialect.success_body(route, context)
         response = respond(self.dialect, route, status, body)
         if route.cookie is not None:

@@ -18,7 +18,7 @@ import yaml
 
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import OUTCOMES, Outcome
-from facade.dialect.declarations import (ABSENT, AppCredentials, Carrier, Condition, Dialect, Envelope, JsonStyle,
+from facade.dialect.declarations import (ABSENT, PARAMS, AppCredentials, Carrier, Condition, Dialect, Envelope, JsonStyle,
                                          Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
@@ -39,13 +39,15 @@ class MappingError(Exception):
 
 def load_dialects(directory: Path, signatures: dict[str, Signature], *,
                   schemas_dir: Path, enabled: list[str] | None = None,
-                  validate_responses: bool = False, session_ttl_max: int | None = None) -> list[Dialect]:
+                  validate_responses: bool = False, session_ttl_max: int | None = None,
+                  settings: dict[str, dict[str, Any]] | None = None) -> list[Dialect]:
     files = sorted(directory.glob("*.yaml"))
     names = [f.stem for f in files]
-    for wanted in enabled or ():
+    for wanted in [*(enabled or ()), *(settings or {})]:
         if wanted not in names:
-            raise MappingError(str(directory / f"{wanted}.yaml"), FILE_LEVEL, "enabled in config but no such file")
-    loader = _Loader(signatures, schemas_dir, validate_responses, session_ttl_max)
+            raise MappingError(str(directory / f"{wanted}.yaml"), FILE_LEVEL,
+                               "named in config (mappings.enabled or dialects) but no such file")
+    loader = _Loader(signatures, schemas_dir, validate_responses, session_ttl_max, settings or {})
     dialects = [loader.dialect(f) for f in files if enabled is None or f.stem in enabled]
     _check_no_overlap(dialects)
     return dialects
@@ -57,9 +59,10 @@ def _mapping_schema() -> dict[str, Any]:
 
 class _Loader:
     def __init__(self, signatures: dict[str, Signature], schemas_dir: Path, validate: bool,
-                 session_ttl_max: int | None) -> None:
+                 session_ttl_max: int | None, settings: dict[str, dict[str, Any]]) -> None:
         self.signatures = signatures
         self.session_ttl_max = session_ttl_max
+        self.settings = settings
         self.schemas_dir = schemas_dir
         self.validate = validate
         self.schema = jsonschema.Draft202012Validator(_mapping_schema())
@@ -86,7 +89,8 @@ class _Loader:
 
     def _build(self, file: Path, raw: dict[str, Any]) -> Dialect:
         style = raw["json"]
-        success, failure = (_envelope(raw["envelope"][k], k) for k in ("success", "failure"))
+        settings = _settings(raw.get("settings", {}), self.settings.get(file.stem, {}), file.stem)
+        success, failure = (_envelope(raw["envelope"][k], k, settings) for k in ("success", "failure"))
         outcomes = _outcome_table(raw["outcomes"], failure, "outcomes")
         session = raw.get("session")
         carrier = Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"],
@@ -95,7 +99,8 @@ class _Loader:
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
-            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")))
+            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
+            settings=settings)
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_dispatch(dialect.routes)
         return dialect
@@ -132,17 +137,20 @@ class _Loader:
         if signature is None:
             raise ValueError(f"unknown operation {raw['operation']!r} (have: {', '.join(sorted(self.signatures))})")
         params = tuple(_param(target, spec, paths) for target, spec in raw.get("params", {}).items())
+        checks = tuple(_param(name, {"name": name, **spec}, paths) for name, spec in raw.get("checks", {}).items())
         _check_arguments(signature, params, dialect)
         _check_lifetimes(params, self.session_ttl_max)
-        data = compile_template(raw.get("data"))
-        check_refs(data, lambda path: _result_has(signature, path))
-        success = raw.get("success", {})
+        data = compile_template(raw.get("data"), dialect.settings)
+        targets = {p.target for p in params}
+        check_refs(data, lambda path: _result_has(signature, path) or _is_param(path, targets))
+        success, failure = raw.get("success", {}), raw.get("failure", {})
         _check_slots(success, dialect.success, "success")
+        _check_slots(failure, dialect.failure, "failure")
         _check_cookie(raw.get("cookie"), signature, dialect)
         return Route(
             name=raw["name"], method=raw["method"], paths=paths, operation=raw["operation"], label=label,
             conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
-            params=params, success=success, data=data,
+            params=params, checks=checks, success=success, failure=failure, data=data,
             supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=raw.get("cookie"),
             outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator)
@@ -154,9 +162,9 @@ class _RouteError(Exception):
         self.route, self.reason = route, reason
 
 
-def _envelope(raw: dict[str, Any], which: str) -> Envelope:
+def _envelope(raw: dict[str, Any], which: str, settings: dict[str, Any]) -> Envelope:
     slots = raw.get("slots", {})
-    body = compile_template(raw["body"])
+    body = compile_template(raw["body"], settings)
     known = set(slots) | ({"data"} if which == "success" else set())
     check_refs(body, lambda path: len(path) == 1 and path[0] in known)
     if "status" in slots:
@@ -169,6 +177,23 @@ def _app(raw: dict[str, Any] | None) -> AppCredentials | None:
         return None
     where = {part: (raw[part]["name"], _as_tuple(raw[part].get("in", DEFAULT_SOURCES))) for part in ("id", "secret")}
     return AppCredentials(**where)
+
+
+def _settings(declared: dict[str, Any], chosen: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The mapping's defaults with the config's choices over them, each of its default's type."""
+    for name, value in chosen.items():
+        if name not in declared:
+            raise ValueError(f"config dialects.{dialect}.{name}: no such setting "
+                             f"(have: {', '.join(declared) or 'none'})")
+        if type(value) is not type(declared[name]):
+            raise ValueError(f"config dialects.{dialect}.{name}: expected {type(declared[name]).__name__}, "
+                             f"got {value!r}")
+    return {**declared, **chosen}
+
+
+def _is_param(path: tuple[str, ...], targets: set[str]) -> bool:
+    """``$params.password``: what the request said, after its transforms."""
+    return len(path) == 2 and path[0] == PARAMS and path[1] in targets
 
 
 def _check_slots(entry: dict[str, Any], envelope: Envelope, where: str) -> None:
@@ -196,15 +221,20 @@ def _as_tuple(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
     sources = _as_tuple(spec.get("in", DEFAULT_SOURCES))
-    variable = re.compile(r"\{%s(:[^}]*)?\}" % re.escape(spec.get("name", "")))
-    if "path" in sources and not all(variable.search(p) for p in paths):
-        raise ValueError(f"parameter {target!r} is read from the path but a path has no {{{spec.get('name')}}}")
+    names = _as_tuple(spec.get("name", ()))
+    variables = [re.compile(r"\{%s(:[^}]*)?\}" % re.escape(n)) for n in names]
+    # Some paths may lack the variable when other sources can carry it (an optional trailing segment).
+    needed = all if sources == ("path",) else any
+    if "path" in sources and not needed(v.search(p) for p in paths for v in variables):
+        where = "a path has no" if needed is all else "no path has"
+        raise ValueError(f"parameter {target!r} is read from the path but {where} {{{names[0] if names else ''}}}")
     choose = spec.get("choose")
     if choose is not None and not all(isinstance(k, str) for k in choose):
         raise ValueError(f"parameter {target!r}: 'choose' keys must be quoted strings (\"true\", not true)")
     transforms = _as_tuple(spec.get("transform", "str"))
     param = Param(
-        target=target, name=spec.get("name"), sources=sources, required=spec.get("required", True),
+        target=target, name=names[0] if names else None, names=names, sources=sources,
+        required=spec.get("required", True),
         transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
         choose=choose, const=spec.get("const", ABSENT))
     _check_default(param)

@@ -5,7 +5,9 @@ context, and ``"$user.id|str"`` passes it through a filter from FILTERS
 (how a dialect says its ids are strings on the wire); ``"$$x"`` is the
 literal string ``"$x"``; ``{$first: [$user.username, $user.passport, ""]}``
 is the first of its items that is not null (how a dialect fills a field the
-core may not have); everything else is copied as it is. Templates are compiled once at start-up, where every
+core may not have); ``{$if: setting, then: A, else: B}`` is A or B as the
+dialect's boolean setting says, settled once at start-up; everything else
+is copied as it is. Templates are compiled once at start-up, where every
 reference is checked against the names the context will hold, so nothing
 is looked up by a string that was never checked, and nothing is ever
 evaluated or formatted as JSON text.
@@ -31,6 +33,7 @@ FILTERS: dict[str, Callable[[Any], Any]] = {
     "epoch_ms": _epoch_ms,  # the core's epoch seconds as the integer milliseconds a JVM client reads
 }
 FIRST = "$first"
+IF = "$if"
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,20 @@ class First:
         return None
 
 
-def compile_template(raw: Any) -> Any:
-    """Turns ``$`` leaves into Refs; raises ValueError on a malformed one."""
+def compile_template(raw: Any, settings: dict[str, Any] | None = None) -> Any:
+    """Turns ``$`` leaves into Refs and settles ``$if`` by ``settings``; raises
+    ValueError on a malformed template or an unknown setting."""
+    settings = settings or {}
+    if isinstance(raw, dict) and IF in raw:
+        return compile_template(_settle(raw, settings), settings)
     if isinstance(raw, dict) and FIRST in raw:
         if len(raw) != 1 or not isinstance(raw[FIRST], list) or not raw[FIRST]:
             raise ValueError(f"{FIRST} must be the only key, holding a non-empty list")
-        return First(tuple(compile_template(item) for item in raw[FIRST]))
+        return First(tuple(compile_template(item, settings) for item in raw[FIRST]))
     if isinstance(raw, dict):
-        return {key: compile_template(value) for key, value in raw.items()}
+        return {key: compile_template(value, settings) for key, value in raw.items()}
     if isinstance(raw, list):
-        return [compile_template(value) for value in raw]
+        return [compile_template(value, settings) for value in raw]
     if isinstance(raw, str) and raw.startswith("$"):
         if raw.startswith("$$"):
             return raw[1:]
@@ -81,6 +88,16 @@ def compile_template(raw: Any) -> Any:
             raise ValueError(f"{raw!r}: unknown filter {unknown[0]!r} (have: {', '.join(FILTERS)})")
         return Ref(tuple(match.group(1).split(".")), tuple(FILTERS[n] for n in names))
     return raw
+
+
+def _settle(raw: dict[str, Any], settings: dict[str, Any]) -> Any:
+    if set(raw) != {IF, "then", "else"}:
+        raise ValueError(f"{IF} takes exactly: {IF}, then, else")
+    name = raw[IF]
+    if not isinstance(settings.get(name), bool):
+        have = ", ".join(k for k, v in settings.items() if isinstance(v, bool)) or "none"
+        raise ValueError(f"{IF}: {name!r} is not a boolean setting of this dialect (have: {have})")
+    return raw["then"] if settings[name] else raw["else"]
 
 
 def refs(template: Any) -> Iterator[Ref]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from datetime import date, datetime, timezone
 from typing import Any, Callable
@@ -80,6 +81,19 @@ def from_base64(value: Any) -> str:
         raise InvalidParameter("not base64 of UTF-8 text") from None
 
 
+def to_json_object(value: Any) -> dict[str, Any]:
+    """A JSON object sent as text (a header cannot carry anything else), or one already parsed."""
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(to_str(value))
+    except ValueError:
+        raise InvalidParameter("not JSON") from None
+    if not isinstance(parsed, dict):
+        raise InvalidParameter("not a JSON object")
+    return parsed
+
+
 def to_phone(value: Any) -> str:
     """For a parameter the wire names a phone: an e-mail address there is refused, not used."""
     return identifiers.phone(to_str(value))
@@ -92,4 +106,5 @@ TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "epoch_ms": to_epoch_ms,
     "base64": from_base64,
     "phone": to_phone,
+    "json_object": to_json_object,
 }

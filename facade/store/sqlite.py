@@ -89,6 +89,11 @@ MIGRATIONS = [
     ALTER TABLE users ADD COLUMN contact_email TEXT;
     ALTER TABLE sessions ADD COLUMN app_id TEXT;
     """,
+    # The device a session was opened on, for dialects whose clients name it.
+    """
+    ALTER TABLE sessions ADD COLUMN device_key TEXT;
+    ALTER TABLE sessions ADD COLUMN device_info TEXT;
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
