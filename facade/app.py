@@ -58,7 +58,8 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     async with notify.from_config(config) as notifier:
         app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
                              session_ttl_max=config["security.session_ttl_max"],
-                             notifier=notifier, code_policy=CodePolicy(**config["codes"]))
+                             notifier=notifier, files=config.path("storage.files"),
+                             code_policy=CodePolicy(**config["codes"]))
         yield
     await store.close()
 

@@ -25,7 +25,7 @@ DEFAULT_FILE = "config.yaml"
 ENV_VAR = "FACADE_CONFIG"
 DEFAULTS: dict[str, Any] = {
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024},
-    "storage": {"url": "sqlite:///var/facade.db"},
+    "storage": {"url": "sqlite:///var/facade.db", "files": "var/files"},
     "mappings": {"dir": "mappings", "schemas_dir": "schemas", "enabled": None, "validate_responses": False},
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
                  "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None},
@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "dialects": {},  # per-dialect settings: {api2: {echo_password: true}}
     "logging": {"level": "INFO"},
 }
-PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
+PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox", "storage.files")
 
 
 class ConfigError(Exception):

@@ -36,6 +36,7 @@ def make_config(tmp_path: Path, db_path: Path) -> Callable[..., configuration.Co
             f"storage.url=sqlite:///{db_path}",
             f"mappings.dir={mappings}",
             f"notify.outbox={tmp_path / 'outbox.jsonl'}",
+            f"storage.files={tmp_path / 'files'}",
             "security.bcrypt_rounds=4",
             "mappings.validate_responses=true",
             *overrides,
@@ -104,7 +105,7 @@ def outbox(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def core(store, clock, outbox_path):
+def core(store, clock, outbox_path, tmp_path):
     """The core over a real store, with an injectable clock and the outbox notifier."""
-    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
+    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200, files=tmp_path / "files",
                     notifier=Outbox(outbox_path), clock=clock)

@@ -10,7 +10,7 @@ import pytest
 
 from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid, DeliveryFailed,
                                   InvalidEmail, InvalidParameter, InvalidPhone, NoSuchUser, PhoneTaken,
-                                  RateLimited, TokenInvalid, WrongPassword)
+                                  RateLimited, TokenInvalid, WeakPassword, WrongPassword)
 from tests.conftest import outbox
 
 PHONE = "13800138000"
@@ -176,3 +176,22 @@ async def test_an_address_a_mail_header_could_misread_is_refused(core, outbox_pa
     with pytest.raises(InvalidEmail):
         await send(core, target=target)
     assert outbox(outbox_path) == [] and rows("SELECT * FROM codes") == []
+
+
+async def test_a_four_digit_code_dies_after_three_wrong_tries(core):
+    code = await send(core, length=4)
+    wrong = "0000" if code != "0000" else "1111"
+    for _ in range(3):
+        with pytest.raises(CodeInvalid) as refused:
+            await core.verify_code(target=PHONE, purpose="register", code=wrong)
+        assert type(refused.value) is CodeInvalid
+    with pytest.raises(CodeAttemptsExceeded):
+        await core.verify_code(target=PHONE, purpose="register", code=code)
+
+
+@pytest.mark.parametrize("password", ["short1a", "onlyletters", "1234567890", ""])
+async def test_the_letters_and_digits_rule(core, rows, password):
+    with pytest.raises(WeakPassword):
+        await core.register(phone=PHONE, password=password, password_rule="letters_and_digits")
+    assert rows("SELECT * FROM users") == []
+    await core.register(phone=PHONE, password="abcd1234", password_rule="letters_and_digits")

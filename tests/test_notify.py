@@ -43,12 +43,13 @@ def text(code: str) -> str:
 
 
 @pytest.fixture
-async def core_with(store, clock, make_config):
+async def core_with(store, clock, make_config, tmp_path):
     """Like conftest's ``core``, but delivering as config built from ``overrides`` says."""
     async with AsyncExitStack() as notifiers:
         async def make(*overrides: str) -> UserCore:
             notifier = await notifiers.enter_async_context(notify.from_config(make_config(*overrides)))
             return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
+                            files=tmp_path / "files",
                             notifier=notifier, clock=clock)
         yield make
 

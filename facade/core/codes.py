@@ -45,6 +45,10 @@ class Notifier(Protocol):
         """Sends the message or raises DeliveryFailed."""
 
 
+SHORT_CODE = 6           # codes shorter than this ...
+SHORT_CODE_ATTEMPTS = 3  # ... get at most this many tries: 10**4 is a small space to guess in
+
+
 @dataclass(frozen=True)
 class CodePolicy:
     ttl: int = 300            # seconds a code lives (config caps it at 600)
@@ -73,9 +77,11 @@ class Codes:
         await self._check_rate(target, purpose, now)
         code = "".join(secrets.choice("0123456789") for _ in range(length))
         salt = secrets.token_hex(8)
+        tries = self._policy.max_attempts if length >= SHORT_CODE else min(self._policy.max_attempts,
+                                                                           SHORT_CODE_ATTEMPTS)
         row = await self._store.insert_code({
             "target": target, "purpose": purpose, "salt": salt, "code_hash": _digest(salt, code),
-            "created_at": now, "expires_at": now + self._policy.ttl})
+            "created_at": now, "expires_at": now + self._policy.ttl, "max_attempts": tries})
         text = TEXTS[purpose].format(code=code, minutes=self._policy.ttl // 60)
         try:
             await self._notifier.deliver(Message(channel, target, purpose, code, text))
@@ -99,7 +105,7 @@ class Codes:
             raise CodeInvalid("no live code")
         if now >= latest["expires_at"]:
             raise CodeExpired()
-        if not await self._store.count_code_attempt(latest["id"], self._policy.max_attempts):
+        if not await self._store.count_code_attempt(latest["id"], latest["max_attempts"] or self._policy.max_attempts):
             raise CodeAttemptsExceeded()
         if not hmac.compare_digest(latest["code_hash"], _digest(latest["salt"], code)):
             raise CodeInvalid("wrong code")

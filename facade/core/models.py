@@ -53,6 +53,11 @@ class ConfigValue:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    name: str  # server-made: 32 hex digits and the extension of the format found inside
+
+
+@dataclass(frozen=True)
 class CodeSent:
     target: str   # normalised phone or e-mail address
     channel: str  # sms or email

@@ -70,6 +70,16 @@ class WeakPassword(InvalidInput):
     id = "weak_password"
 
 
+class InvalidImage(InvalidInput):
+    """Not a PNG, JPEG, GIF or WebP that decodes, or beyond the size limits."""
+    id = "invalid_image"
+
+
+class OutOfOrder(InvalidInput):
+    """A step of a multi-step flow came before the step it builds on (or after the flow ended)."""
+    id = "out_of_order"
+
+
 class ConfigKeyInvalid(InvalidInput):
     """A per-user config key that is empty or longer than its limit."""
     id = "config_key_invalid"

@@ -1,25 +1,33 @@
 """The unified user core: no HTTP, no YAML, no dialect names."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import re
 import secrets
 import string
 import time
+from pathlib import Path
 from typing import Any, Callable, Literal
 
-from facade.core import identifiers, profile
+from facade.core import identifiers, images, profile
 from facade.core.apps import Apps
+from facade.core.flows import Flows
 from facade.core.codes import DEFAULT_POLICY, CodePolicy, Codes, Notifier, Purpose, SendPurpose
-from facade.core.models import CodeSent, ConfigValue, LoggedIn, Profile, Registered, Session, User
+from facade.core.models import (CodeSent, ConfigValue, LoggedIn, Profile, Registered, Session, StoredFile,
+                                User)
 from facade.core.operations import operation
 from facade.core.outcomes import (TAKEN, ConfigFull, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
-                                  PasswordMismatch, TokenInvalid, WrongPassword)
+                                  PasswordMismatch, TokenInvalid, WeakPassword, WrongPassword)
 from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, Store
 
 DEVICE_MAX = 4096    # characters of a device key or its description kept with a session
-PASSWORD_MAX = 1024  # beyond any real password; bounds the work one request can ask for
+PASSWORD_MAX = 1024
+PASSWORD_MIN = 8     # for the 'letters_and_digits' rule
+AVATARS = "avatars"  # the folder under the core's files that avatars are kept in
+AVATAR_NAME = re.compile(r"[0-9a-f]{32}\.(?:%s)" % "|".join(images.FORMATS.values()))  # beyond any real password; bounds the work one request can ask for
 GID_BASE = 100000    # gid = GID_BASE + id: sequential from 100001 with no second counter to keep
 PUBLIC_ID_TRIES = 3  # 26**16 ids: a clash is a freak, but it must not fail a registration
 _COLUMN_FIELD = {"username_key": "username", "phone": "phone", "email": "email"}
@@ -44,7 +52,7 @@ def _session(row: dict[str, Any]) -> Session:
 
 class UserCore:
     def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int, session_ttl_max: int,
-                 notifier: Notifier, code_policy: CodePolicy = DEFAULT_POLICY,
+                 notifier: Notifier, files: Path, code_policy: CodePolicy = DEFAULT_POLICY,
                  clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._hasher = hasher
@@ -53,13 +61,16 @@ class UserCore:
         self._ttl_max = session_ttl_max
         self._clock = clock
         self.apps = Apps(store, clock)
+        self.flows = Flows(store, clock)
+        self.avatars = files / AVATARS
 
     @operation
     async def register(self, *, password: str, username: str | None = None,
                        phone: str | None = None, email: str | None = None, contact: str | None = None,
                        password_confirmation: str | None = None, nickname: str | None = None,
                        gender: int | None = None, birthday: int | None = None, extra: str | None = None,
-                       contact_email: str | None = None, code: str | None = None) -> Registered:
+                       contact_email: str | None = None, avatar: str | None = None, code: str | None = None,
+                       password_rule: Literal["any", "letters_and_digits"] = "any") -> Registered:
         """Checks run in a fixed order (identifiers' shape, then whether each is
         taken, then the password, the profile, then the code: a refused request
         spends no try), which is the order the legacy servers used. ``contact``
@@ -74,13 +85,15 @@ class UserCore:
                 raise TAKEN[_COLUMN_FIELD[key]](key)
         if password_confirmation is not None and password_confirmation != password:
             raise PasswordMismatch()
-        _check_password(password)
+        _check_password(password, password_rule)
+        if avatar is not None and not (self.avatars / _avatar_name(avatar)).is_file():
+            raise InvalidParameter("no such avatar")
         now = self._clock()
         about = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, extra=extra,
                                contact_email=contact_email)
         if code is not None:
             await self._codes.check(_code_target(ids), "register", code)
-        values = {**ids, **about, "username": identifiers.username(username) if username else None,
+        values = {**ids, **about, "avatar": avatar, "username": identifiers.username(username) if username else None,
                   "password_hash": await self._hasher.hash(password), "created_at": now, "updated_at": now}
         return Registered(user=_user(await self._insert_user(values)))
 
@@ -209,6 +222,13 @@ class UserCore:
         await self._codes.check(value, purpose, code)
 
     @operation
+    async def store_avatar(self, *, image: bytes) -> StoredFile:
+        """Keeps an image under a name this server makes; InvalidImage unless it is one."""
+        name = f"{secrets.token_hex(16)}.{images.extension(image)}"
+        await asyncio.to_thread(_write_new, self.avatars / name, image)
+        return StoredFile(name=name)
+
+    @operation
     async def get_profile(self, *, session: Session) -> Profile:
         return Profile(user=_user(await self._owner(session)))
 
@@ -270,12 +290,29 @@ def _code_target(ids: dict[str, str]) -> str:
     return target
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("xb") as out:  # never over an existing file
+        out.write(data)
+
+
 def _bounded(value: str | None, limit: int, what: str) -> str | None:
     if value is not None and len(value) > limit:
         raise InvalidParameter(f"{what} longer than {limit} characters")
     return value
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, rule: str = "any") -> None:
+    """'any' is what most legacy servers allowed; 'letters_and_digits' is at least
+    PASSWORD_MIN characters with a letter and a digit among them."""
     if len(password) > PASSWORD_MAX:
         raise InvalidParameter("password longer than %d characters" % PASSWORD_MAX)
+    if rule == "letters_and_digits" and not (len(password) >= PASSWORD_MIN and any(c.isdigit() for c in password)
+                                             and any(c.isalpha() for c in password)):
+        raise WeakPassword(f"fewer than {PASSWORD_MIN} characters, or no letter, or no digit")
+
+
+def _avatar_name(name: str) -> str:
+    if not AVATAR_NAME.fullmatch(name):
+        raise InvalidParameter("not an avatar name this server made")
+    return name

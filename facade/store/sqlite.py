@@ -94,6 +94,16 @@ MIGRATIONS = [
     ALTER TABLE sessions ADD COLUMN device_key TEXT;
     ALTER TABLE sessions ADD COLUMN device_info TEXT;
     """,
+    # Short codes get fewer tries, fixed when the code is made; flows link the
+    # steps of a multi-step exchange whose later requests do not repeat the first.
+    """
+    ALTER TABLE codes ADD COLUMN max_attempts INTEGER;
+    CREATE TABLE flows (
+        token_hash  TEXT PRIMARY KEY,
+        data        TEXT NOT NULL,
+        expires_at  REAL NOT NULL
+    );
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -242,6 +252,19 @@ class SqliteStore:
     async def user_config(self, user_id: int, key: str) -> str | None:
         row = await self._one("SELECT value FROM user_config WHERE user_id = ? AND key = ?", (user_id, key))
         return row["value"] if row else None
+
+    async def put_flow(self, token_hash: str, data: str, expires_at: float) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO flows (token_hash, data, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (token_hash) DO UPDATE SET data = excluded.data", (token_hash, data, expires_at))
+
+    async def find_flow(self, token_hash: str, now: float) -> Row | None:
+        return await self._one("SELECT * FROM flows WHERE token_hash = ? AND expires_at > ?", (token_hash, now))
+
+    async def delete_flow(self, token_hash: str, now: float) -> None:
+        """Deletes this flow, and any that have expired, so the table never grows without end."""
+        await self._update("DELETE FROM flows WHERE token_hash = ? OR expires_at <= ?", (token_hash, now))
 
     async def insert_app(self, values: Mapping[str, Any]) -> Row:
         return await self._insert("apps", values)

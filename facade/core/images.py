@@ -1,0 +1,36 @@
+"""Uploaded images, decoded with Pillow and never trusted by name or
+Content-Type: a file is an image only if Pillow reads it whole as one of
+the allowed formats, within the size limits, checked before decoding so a
+small file cannot make the server inflate a huge bitmap."""
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image
+
+from facade.core.outcomes import InvalidImage
+
+FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}  # Pillow format -> file extension
+MAX_BYTES = 2 * 1024 * 1024
+MAX_SIDE = 4096
+
+
+def extension(data: bytes) -> str:
+    """The file extension of a valid image; InvalidImage otherwise."""
+    if len(data) > MAX_BYTES:
+        raise InvalidImage(f"larger than {MAX_BYTES} bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+                width, height = image.size
+                if width > MAX_SIDE or height > MAX_SIDE:
+                    raise InvalidImage(f"{width}x{height} is beyond {MAX_SIDE}x{MAX_SIDE}")
+                image.load()  # decodes it all: a truncated or corrupt file fails here
+                return FORMATS[image.format]
+    except InvalidImage:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError) as error:
+        raise InvalidImage(f"not a readable image: {type(error).__name__}") from None
