@@ -41,7 +41,8 @@ def init_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app.cleanup_ctx.append(_core)
     app.router.add_get(HEALTH, health)
-    add_routes(app, dialects)
+    add_routes(app, dialects, config.path("storage.files"))
+    app.on_response_prepare.append(_no_sniffing)
     return app
 
 
@@ -62,6 +63,11 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
                              code_policy=CodePolicy(**config["codes"]))
         yield
     await store.close()
+
+
+async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
+    """Served uploads are what their extension says, never what a browser guesses from their bytes."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
 
 
 async def health(request: web.Request) -> web.Response:

@@ -24,8 +24,10 @@ def concrete(path: str) -> str:
 
 
 def answer(dialect, outcome, route) -> tuple[int, str, bytes]:
-    """What the dialect's mapping says it answers for this outcome on this route."""
-    status, body = dialect.failure_body(outcome, route)
+    """What the dialect's mapping says it answers for this outcome on this route. A route
+    picked by 'when' is not known until the body is read and says which: until then the
+    dialect answers for itself."""
+    status, body = dialect.failure_body(outcome, None if route.conditions else route)
     return status, dialect.style.content_type, dialect.style.encode(body)
 
 

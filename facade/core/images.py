@@ -16,6 +16,18 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4096
 
 
+NAME_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
+
+
+def check_filename(name: str) -> None:
+    """A client's name for an image: empty, or a plain name ending as an image does.
+    Never used for storing: a name that says otherwise is an attack to refuse."""
+    if not name:
+        return
+    if any(bad in name for bad in ("/", "\\", "\0", "..")) or name.rsplit(".", 1)[-1].lower() not in NAME_EXTENSIONS:
+        raise InvalidImage("the file's name is not an image's")
+
+
 def extension(data: bytes) -> str:
     """The file extension of a valid image; InvalidImage otherwise."""
     if len(data) > MAX_BYTES:

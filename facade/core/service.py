@@ -222,8 +222,10 @@ class UserCore:
         await self._codes.check(value, purpose, code)
 
     @operation
-    async def store_avatar(self, *, image: bytes) -> StoredFile:
-        """Keeps an image under a name this server makes; InvalidImage unless it is one."""
+    async def store_avatar(self, *, image: bytes, filename: str = "") -> StoredFile:
+        """Keeps an image under a name this server makes; InvalidImage unless it is
+        one, or if the client's ``filename`` for it says it is something else."""
+        images.check_filename(filename)
         name = f"{secrets.token_hex(16)}.{images.extension(image)}"
         await asyncio.to_thread(_write_new, self.avatars / name, image)
         return StoredFile(name=name)

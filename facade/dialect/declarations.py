@@ -3,13 +3,14 @@ envelopes, built from a mapping file and already checked."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from jsonschema.protocols import Validator
 
-from facade.core.outcomes import MissingParameter, InvalidParameter, Outcome
-from facade.dialect.sources import Inputs
+from facade.core.outcomes import InvalidParameter, MissingParameter, OutOfOrder, Outcome
+from facade.dialect.sources import DEFAULT_SOURCES, Inputs
 from facade.dialect.templates import render
 from facade.dialect.transforms import to_str
 
@@ -28,6 +29,8 @@ class Param:
     choose: dict[str, Any] | None = None
     const: Any = ABSENT
     names: tuple[str, ...] = ()  # wire names tried in order (login by "uname" or else "phone")
+    match: re.Pattern[str] | None = None  # the value is this pattern's one group in the text sent
+    confirm: str | None = None  # a wire parameter that, when sent, must say the same as this value
 
     def extract(self, inputs: Inputs) -> Any:
         """The value for the core, ABSENT if optional and not sent; raises outcomes."""
@@ -36,14 +39,28 @@ class Param:
         raw = next((v for v in (read(inputs, self.sources, n) for n in self.names) if v is not None), None)
         if raw is None:
             if self.required:
-                raise MissingParameter(self.name)
+                raise OutOfOrder(self.name) if self.sources == ("flow",) else MissingParameter(self.name)
             if self.default is ABSENT:
                 return ABSENT
             raw = self.default
-        return self.convert(raw)
+        value = self.convert(raw)
+        self._confirm(inputs, value)
+        return value
+
+    def _confirm(self, inputs: Inputs, value: Any) -> None:
+        if self.confirm is None:
+            return
+        said = read(inputs, DEFAULT_SOURCES, self.confirm)
+        if said is not None and self.convert(said) != value:
+            raise InvalidParameter(f"{self.confirm} does not say what {self.name} does")
 
     def convert(self, raw: Any) -> Any:
         value = raw
+        if self.match is not None:
+            found = self.match.fullmatch(to_str(value))
+            if found is None:
+                raise InvalidParameter(f"{self.name}: not of the form {self.match.pattern}")
+            value = found.group(1)
         for transform in self.transforms:
             value = transform(value)
         return self._chosen(value) if self.choose is not None else value
@@ -98,6 +115,15 @@ class Envelope:
     body: Any  # compiled template
 
 
+@dataclass(frozen=True)
+class FlowEffects:
+    """What a route's success does to the client's flow: start a new one, keep
+    values (templates over the result and parameters) in it, or end it."""
+    start: bool = False
+    keep: Any = None
+    end: bool = False
+
+
 @dataclass
 class Route:
     name: str
@@ -112,6 +138,9 @@ class Route:
     data: Any = None
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: tuple[Param, ...] = ()  # read and validated as the legacy server demanded, never passed on
+    failure_template: Any = None  # this route's own failure body, when its shape differs from the dialect's
+    max_body_bytes: int | None = None  # this route's own body limit (an upload's is larger)
+    flow: FlowEffects | None = None
     validator: Validator | None = None
     supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
     cookie: str | None = None  # "issue" or "clear": what success does to the session cookie
@@ -177,6 +206,8 @@ class Dialect:
     validator: Validator | None = None
     app: AppCredentials | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    flow_cookie: dict[str, Any] | None = None  # the cookie naming the client's flow
+    static: tuple[tuple[str, str], ...] = ()  # (URL prefix, core folder) served as files
 
     def success_body(self, route: Route, context: dict[str, Any]) -> tuple[int, Any]:
         slots = {**self.success.slots, **route.success, "data": render(route.data, context)}
@@ -185,7 +216,8 @@ class Dialect:
     def failure_body(self, outcome: type[Outcome], route: Route | None) -> tuple[int, Any]:
         slots = {**self.failure.slots, **self.outcomes["default"], **(route.failure if route else {}),
                  **self._entry(outcome, route)}
-        return slots.pop("status", self.failure.status), render(self.failure.body, slots)
+        body = route.failure_template if route and route.failure_template is not None else self.failure.body
+        return slots.pop("status", self.failure.status), render(body, slots)
 
     def _entry(self, outcome: type[Outcome], route: Route | None) -> dict[str, Any]:
         """The most specific entry for this outcome: its own id before its

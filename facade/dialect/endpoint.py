@@ -4,6 +4,7 @@ the success envelope. Failures leave as outcomes for the error middleware."""
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
@@ -11,8 +12,10 @@ from aiohttp import web
 from facade.core.models import Session
 from facade.core.operations import APP, ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
-from facade.dialect.declarations import PARAMS, Dialect, Route
-from facade.dialect.responses import clear_cookie, respond
+from facade.core.flows import FLOW_TTL
+from facade.dialect.declarations import PARAMS, Dialect, FlowEffects, Route
+from facade.dialect.responses import clear_cookie, respond, set_cookie
+from facade.dialect.templates import render
 from facade.dialect.sources import Inputs
 from facade.keys import APP_ID, CODECS, CORE, DIALECT, ROUTE
 
@@ -21,20 +24,12 @@ class Endpoint:
     def __init__(self, dialect: Dialect, routes: list[Route]) -> None:
         self.dialect = dialect
         self.routes = routes
+        self._body_limit = max((r.max_body_bytes or 0 for r in routes), default=0) or None
         self._supplied: dict[str, Callable[[web.Request, Inputs], Awaitable[Any]]] = {
             SESSION: self._session, ORIGIN: self._origin, APP: self._app}
 
     async def handle(self, request: web.Request) -> web.Response:
-        request[DIALECT] = self.dialect
-        if len(self.routes) == 1:  # known before the body is read, so even an unreadable one gets the route's error
-            request[ROUTE] = self.routes[0]
-        inputs = await Inputs.read(request)
-        if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
-            app_id, secret = self.dialect.app.read(inputs)
-            await request.app[CORE].apps.check(app_id, secret)
-            request[APP_ID] = app_id
-        route = self._pick(inputs)
-        request[ROUTE] = route
+        inputs, route = await self._prepare(request)
         # The session before the parameters: a caller who is not logged in learns nothing more.
         supplied = {name: await self._supplied[name](request, inputs) for name in route.supplied}
         wire = route.arguments(inputs)
@@ -44,7 +39,39 @@ class Endpoint:
         response = respond(self.dialect, route, status, body)
         if route.cookie is not None:
             COOKIE_EFFECTS[route.cookie](response, self.dialect.session.cookie, result, context)
+        if route.flow is not None:
+            await self._flow(request, response, route.flow, inputs, context)
         return response
+
+    async def _prepare(self, request: web.Request) -> tuple[Inputs, Route]:
+        request[DIALECT] = self.dialect
+        if len(self.routes) == 1:  # known before the body is read, so even an unreadable one gets the route's error
+            request[ROUTE] = self.routes[0]
+        inputs = await Inputs.read(request, self._body_limit)
+        if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
+            app_id, secret = self.dialect.app.read(inputs)
+            await request.app[CORE].apps.check(app_id, secret)
+            request[APP_ID] = app_id
+        if self.dialect.flow_cookie is not None:
+            inputs.flow = await request.app[CORE].flows.values(request.cookies.get(self.dialect.flow_cookie["name"]))
+        route = self._pick(inputs)
+        request[ROUTE] = route
+        return inputs, route
+
+    async def _flow(self, request: web.Request, response: web.Response, effects: FlowEffects, inputs: Inputs,
+                    context: dict[str, Any]) -> None:
+        flows, cookie = request.app[CORE].flows, self.dialect.flow_cookie
+        secret = request.cookies.get(cookie["name"])
+        if effects.end:
+            await flows.end(secret)
+            clear_cookie(response, cookie)
+            return
+        values = render(effects.keep, context) or {}
+        if effects.start or not inputs.flow:  # a new flow: none was live, or this step begins one
+            await flows.end(secret)
+            set_cookie(response, cookie, await flows.start(values), FLOW_TTL)
+        else:
+            await flows.keep(secret, values)
 
     def _pick(self, inputs: Inputs) -> Route:
         for route in self.routes:
@@ -78,10 +105,7 @@ class Endpoint:
 
 
 def _issue(response: web.Response, cookie: dict[str, Any], result: Any, context: dict[str, Any]) -> None:
-    lifetime = int(result.session.expires_at - result.session.created_at)
-    response.set_cookie(cookie["name"], context["token"], max_age=lifetime, path=cookie.get("path", "/"),
-                        httponly=cookie.get("http_only", True), secure=cookie.get("secure", False),
-                        samesite=cookie.get("same_site", "Lax"))
+    set_cookie(response, cookie, context["token"], int(result.session.expires_at - result.session.created_at))
 
 
 def _clear(response: web.Response, cookie: dict[str, Any], result: Any, context: dict[str, Any]) -> None:
@@ -91,7 +115,8 @@ def _clear(response: web.Response, cookie: dict[str, Any], result: Any, context:
 COOKIE_EFFECTS = {"issue": _issue, "clear": _clear}
 
 
-def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
+def add_routes(app: web.Application, dialects: list[Dialect], files: Path) -> None:
+    """Every dialect's routes, and the core's files it serves (``files`` is the core's folder)."""
     for dialect in dialects:
         grouped: dict[tuple[str, str], list[Route]] = {}
         for route in dialect.routes:
@@ -99,3 +124,7 @@ def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
                 grouped.setdefault((route.method, path), []).append(route)
         for (method, path), routes in grouped.items():
             app.router.add_route(method, path, Endpoint(dialect, routes).handle)
+        for prefix, folder in dialect.static:
+            directory = files / folder
+            directory.mkdir(parents=True, exist_ok=True)
+            app.router.add_static(prefix, directory, show_index=False, follow_symlinks=False)

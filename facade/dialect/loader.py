@@ -18,8 +18,8 @@ import yaml
 
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import OUTCOMES, Outcome
-from facade.dialect.declarations import (ABSENT, PARAMS, AppCredentials, Carrier, Condition, Dialect, Envelope, JsonStyle,
-                                         Param, Route)
+from facade.dialect.declarations import (ABSENT, PARAMS, AppCredentials, Carrier, Condition, Dialect, Envelope,
+                                         FlowEffects, JsonStyle, Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import TRANSFORMS, to_str
@@ -100,7 +100,8 @@ class _Loader:
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
             validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
-            settings=settings)
+            settings=settings, flow_cookie=raw.get("flow", {}).get("cookie"),
+            static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())))
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_dispatch(dialect.routes)
         return dialect
@@ -142,15 +143,19 @@ class _Loader:
         _check_lifetimes(params, self.session_ttl_max)
         data = compile_template(raw.get("data"), dialect.settings)
         targets = {p.target for p in params}
-        check_refs(data, lambda path: _result_has(signature, path) or _is_param(path, targets))
+        known = lambda path: _result_has(signature, path) or _is_param(path, targets)  # noqa: E731
+        check_refs(data, known)
+        flow = _flow_effects(raw.get("flow"), dialect, known, params)
         success, failure = raw.get("success", {}), raw.get("failure", {})
         _check_slots(success, dialect.success, "success")
         _check_slots(failure, dialect.failure, "failure")
+        failure_template = _failure_template(raw.get("failure_body"), dialect)
         _check_cookie(raw.get("cookie"), signature, dialect)
         return Route(
             name=raw["name"], method=raw["method"], paths=paths, operation=raw["operation"], label=label,
             conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
-            params=params, checks=checks, success=success, failure=failure, data=data,
+            params=params, checks=checks, success=success, failure=failure, data=data, flow=flow,
+            failure_template=failure_template, max_body_bytes=raw.get("max_body_bytes"),
             supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=raw.get("cookie"),
             outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator)
@@ -177,6 +182,26 @@ def _app(raw: dict[str, Any] | None) -> AppCredentials | None:
         return None
     where = {part: (raw[part]["name"], _as_tuple(raw[part].get("in", DEFAULT_SOURCES))) for part in ("id", "secret")}
     return AppCredentials(**where)
+
+
+def _flow_effects(raw: dict[str, Any] | None, dialect: Dialect, known: Any,
+                  params: tuple[Param, ...]) -> FlowEffects | None:
+    uses_flow = raw is not None or any("flow" in p.sources for p in params)
+    if uses_flow and dialect.flow_cookie is None:
+        raise ValueError("uses a flow but the mapping declares no 'flow'")
+    if raw is None:
+        return None
+    keep = compile_template(raw.get("keep"), dialect.settings)
+    check_refs(keep, known)
+    return FlowEffects(start=raw.get("start", False), keep=keep, end=raw.get("end", False))
+
+
+def _failure_template(raw: Any, dialect: Dialect) -> Any:
+    if raw is None:
+        return None
+    template = compile_template(raw, dialect.settings)
+    check_refs(template, lambda path: len(path) == 1 and path[0] in dialect.failure.slots)
+    return template
 
 
 def _settings(declared: dict[str, Any], chosen: dict[str, Any], dialect: str) -> dict[str, Any]:
@@ -231,9 +256,14 @@ def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
     choose = spec.get("choose")
     if choose is not None and not all(isinstance(k, str) for k in choose):
         raise ValueError(f"parameter {target!r}: 'choose' keys must be quoted strings (\"true\", not true)")
-    transforms = _as_tuple(spec.get("transform", "str"))
+    default = () if "flow" in sources else ("str",)  # a flow holds the server's own values, already parsed
+    transforms = _as_tuple(spec["transform"]) if "transform" in spec else default
+    match = re.compile(spec["match"]) if "match" in spec else None
+    if match is not None and match.groups != 1:
+        raise ValueError(f"parameter {target!r}: 'match' needs exactly one group, has {match.groups}")
     param = Param(
-        target=target, name=names[0] if names else None, names=names, sources=sources,
+        target=target, name=names[0] if names else None, names=names, sources=sources, match=match,
+        confirm=spec.get("confirm"),
         required=spec.get("required", True),
         transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
         choose=choose, const=spec.get("const", ABSENT))

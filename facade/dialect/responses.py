@@ -25,5 +25,12 @@ def respond(dialect: Dialect, route: Route | None, status: int, body: Any) -> we
                         headers={"Content-Type": dialect.style.content_type})
 
 
+def set_cookie(response: web.Response, cookie: dict[str, Any], value: str, max_age: int) -> None:
+    """``cookie`` as a mapping declares it; HttpOnly and SameSite=Lax unless it says otherwise."""
+    response.set_cookie(cookie["name"], value, max_age=max_age, path=cookie.get("path", "/"),
+                        httponly=cookie.get("http_only", True), secure=cookie.get("secure", False),
+                        samesite=cookie.get("same_site", "Lax"))
+
+
 def clear_cookie(response: web.Response, cookie: dict[str, Any]) -> None:
     response.del_cookie(cookie["name"], path=cookie.get("path", "/"))

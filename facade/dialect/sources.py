@@ -7,6 +7,7 @@ that the dialect renders in its own envelope.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
@@ -27,16 +28,20 @@ DEFAULT_SOURCES = ("query", "form", "multipart", "json")
 class Inputs:
     """The parts of one request that parameters are read from."""
 
-    def __init__(self, request: web.Request) -> None:
+    def __init__(self, request: web.Request, body: web.Request) -> None:
         self.request = request
+        self._body = body  # the request again, with the body limit of the route being served
         self.form: MultiDictProxy = _EMPTY
         self.multipart: MultiDictProxy = _EMPTY
         self.json: dict[str, Any] = {}
+        self.flow: dict[str, Any] = {}  # what the client's flow holds, for dialects that keep one
 
     @classmethod
-    async def read(cls, request: web.Request) -> "Inputs":
-        inputs = cls(request)
-        if (request.content_length or 0) > request.client_max_size:
+    async def read(cls, request: web.Request, limit: int | None = None) -> "Inputs":
+        """``limit``: a route's own body limit, above or below the server's."""
+        body = request.clone(client_max_size=limit) if limit else request
+        inputs = cls(request, body)
+        if (request.content_length or 0) > body.client_max_size:
             raise BodyTooLarge()  # refused unread, whatever the method or content type
         if request.body_exists:
             try:
@@ -50,19 +55,40 @@ class Inputs:
         return inputs
 
     async def _read_body(self) -> None:
-        kind = self.request.content_type
+        body = self._body
+        kind = body.content_type
         if kind == FORM:  # parsed here, not by request.post(), which skips GET bodies
-            text = (await self.request.read()).decode(self.request.charset or "utf-8")
+            text = (await body.read()).decode(body.charset or "utf-8")
             self.form = MultiDictProxy(MultiDict(parse_qsl(text, keep_blank_values=True)))
         elif kind == MULTIPART:
-            self.multipart = await self.request.post()
+            self.multipart = _uploads_read(await body.post())
         elif kind == "application/json" or kind.endswith("+json"):
-            self.json = _json_object(await self.request.read())
-        elif await self.request.read():
+            self.json = _json_object(await body.read())
+        elif await body.read():
             raise UnsupportedMediaType(kind)
 
     def get(self, source: str, name: str) -> Any:
         return SOURCES[source](self, name)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart file. Its Content-Type is dropped here, unread; its name is
+    kept only to be judged (a shell.php holding a PNG is an attack, not an
+    avatar) and never reaches a path."""
+    data: bytes
+    filename: str | None
+
+
+def _uploads_read(fields: MultiDictProxy) -> MultiDictProxy:
+    """Files read into memory (the body limit bounds them) and their temporary files closed at once."""
+    read = MultiDict()
+    for name, value in fields.items():
+        if isinstance(value, web.FileField):
+            with value.file:
+                value = Upload(value.file.read(), value.filename)
+        read.add(name, value)
+    return MultiDictProxy(read)
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
@@ -85,4 +111,5 @@ SOURCES: dict[str, Callable[[Inputs, str], Any]] = {
     "header": lambda inputs, name: inputs.request.headers.get(name),
     "cookie": lambda inputs, name: inputs.request.cookies.get(name),
     "path": lambda inputs, name: inputs.request.match_info.get(name),
+    "flow": lambda inputs, name: inputs.flow.get(name),  # written by the server, never by the client
 }

@@ -5,7 +5,8 @@ context, and ``"$user.id|str"`` passes it through a filter from FILTERS
 (how a dialect says its ids are strings on the wire); ``"$$x"`` is the
 literal string ``"$x"``; ``{$first: [$user.username, $user.passport, ""]}``
 is the first of its items that is not null (how a dialect fills a field the
-core may not have); ``{$if: setting, then: A, else: B}`` is A or B as the
+core may not have); ``{$join: ["static/", $name]}`` is their text end to
+end; ``{$if: setting, then: A, else: B}`` is A or B as the
 dialect's boolean setting says, settled once at start-up; everything else
 is copied as it is. Templates are compiled once at start-up, where every
 reference is checked against the names the context will hold, so nothing
@@ -18,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from facade.dialect.transforms import text_or_none
+from facade.dialect.transforms import text_or_none, to_str
 
 _REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\|[a-z_]+)*)")
 
@@ -33,6 +34,7 @@ FILTERS: dict[str, Callable[[Any], Any]] = {
     "epoch_ms": _epoch_ms,  # the core's epoch seconds as the integer milliseconds a JVM client reads
 }
 FIRST = "$first"
+JOIN = "$join"
 IF = "$if"
 
 
@@ -62,16 +64,30 @@ class First:
         return None
 
 
+@dataclass(frozen=True)
+class Join:
+    items: tuple[Any, ...]
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        """The items' text end to end; null if any is null (no "static/None")."""
+        values = [render(item, context) for item in self.items]
+        return None if any(v is None for v in values) else "".join(to_str(v) for v in values)
+
+
+LISTS = {FIRST: First, JOIN: Join}  # {$first: [...]}, {$join: [...]}
+
+
 def compile_template(raw: Any, settings: dict[str, Any] | None = None) -> Any:
     """Turns ``$`` leaves into Refs and settles ``$if`` by ``settings``; raises
     ValueError on a malformed template or an unknown setting."""
     settings = settings or {}
     if isinstance(raw, dict) and IF in raw:
         return compile_template(_settle(raw, settings), settings)
-    if isinstance(raw, dict) and FIRST in raw:
-        if len(raw) != 1 or not isinstance(raw[FIRST], list) or not raw[FIRST]:
-            raise ValueError(f"{FIRST} must be the only key, holding a non-empty list")
-        return First(tuple(compile_template(item, settings) for item in raw[FIRST]))
+    for key, kind in LISTS.items():
+        if isinstance(raw, dict) and key in raw:
+            if len(raw) != 1 or not isinstance(raw[key], list) or not raw[key]:
+                raise ValueError(f"{key} must be the only key, holding a non-empty list")
+            return kind(tuple(compile_template(item, settings) for item in raw[key]))
     if isinstance(raw, dict):
         return {key: compile_template(value, settings) for key, value in raw.items()}
     if isinstance(raw, list):
@@ -103,7 +119,7 @@ def _settle(raw: dict[str, Any], settings: dict[str, Any]) -> Any:
 def refs(template: Any) -> Iterator[Ref]:
     if isinstance(template, Ref):
         yield template
-    elif isinstance(template, First):
+    elif isinstance(template, (First, Join)):
         for item in template.items:
             yield from refs(item)
     elif isinstance(template, dict):
@@ -115,7 +131,7 @@ def refs(template: Any) -> Iterator[Ref]:
 
 
 def render(template: Any, context: dict[str, Any]) -> Any:
-    if isinstance(template, (Ref, First)):
+    if isinstance(template, (Ref, First, Join)):
         return template.resolve(context)
     if isinstance(template, dict):
         return {key: render(value, context) for key, value in template.items()}

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from facade.core import identifiers
 from facade.core.outcomes import InvalidParameter
+from facade.dialect.sources import Upload
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
 # The spellings Spring's StringToBooleanConverter took, which the legacy clients relied on.
@@ -94,6 +95,22 @@ def to_json_object(value: Any) -> dict[str, Any]:
     return parsed
 
 
+def to_file(value: Any) -> bytes:
+    """An uploaded file's bytes."""
+    return _upload(value).data
+
+
+def to_filename(value: Any) -> str:
+    """The name the client gave an uploaded file ("" for none), for the core to judge."""
+    return _upload(value).filename or ""
+
+
+def _upload(value: Any) -> Upload:
+    if not isinstance(value, Upload):
+        raise InvalidParameter("not a file")
+    return value
+
+
 def to_phone(value: Any) -> str:
     """For a parameter the wire names a phone: an e-mail address there is refused, not used."""
     return identifiers.phone(to_str(value))
@@ -107,4 +124,6 @@ TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "base64": from_base64,
     "phone": to_phone,
     "json_object": to_json_object,
+    "file": to_file,
+    "filename": to_filename,
 }

@@ -1,0 +1,182 @@
+"""The result dialect over real HTTP: Python-json text, the registration flow
+linked by a cookie, avatar uploads, login and logout."""
+from __future__ import annotations
+
+import io
+import json
+
+import aiohttp
+import pytest
+
+from facade.app import init_app
+from facade.keys import CORE
+from tests.conftest import outbox
+from tests.images import PHP, SVG, image, png_claiming
+
+PHONE = "13800138000"
+PASSWORD = "abcd1234"
+JSON = "application/json"
+
+
+async def expect(response, text: str) -> None:
+    assert (response.status, response.headers["Content-Type"], await response.text()) == (200, JSON, text)
+
+
+def upload_form(data: bytes, filename: str = "me.png", content_type: str = "image/png") -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("img", io.BytesIO(data), filename=filename, content_type=content_type)
+    return form
+
+
+async def send_code(client, phone=PHONE):
+    return await client.get("/register", params={"userId": phone})
+
+
+async def verify(client, code: str):
+    return await client.post("/register", data={"code_v": code, "code": code})
+
+
+async def started(client) -> str:
+    """Sends a code for PHONE; returns it."""
+    response = await send_code(client)
+    code = json.loads(await response.text())["message"]
+    await expect(response, '{"result": "0000", "message": "%s"}' % code)
+    return code
+
+
+def complete(**fields):
+    return {"register": "1", "password": PASSWORD, "gender": "1", "nickname": "小明", "userId": PHONE, **fields}
+
+
+async def test_the_whole_registration_then_login_and_logout(client, rows, outbox_path):
+    code = await started(client)
+    assert outbox(outbox_path)[-1]["code"] == code and len(code) == 4
+    wrong = "0000" if code != "0000" else "1111"
+    await expect(await verify(client, wrong), '{"result": "0004"}')
+    await expect(await client.post("/register", data={"code_v": wrong, "code": code}), '{"result": "0000"}')
+    response = await client.post("/upload", data=upload_form(image("PNG")))
+    path = json.loads(await response.text())["message"]
+    await expect(response, '{"result": "0000", "message": "%s"}' % path)
+    served = await client.get("/" + path)
+    assert (served.status, served.headers["Content-Type"], await served.read()) == (200, "image/png", image("PNG"))
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    await expect(await client.post("/register", data=complete(headImage=path)), '{"result": "0000"}')
+    [user] = rows("SELECT phone, nickname, gender, avatar FROM users")
+    assert user == {"phone": PHONE, "nickname": "小明", "gender": 1, "avatar": path.rsplit("/", 1)[1]}
+    assert rows("SELECT * FROM flows") == []
+    response = await client.post("/log", data={"userId": PHONE, "password": PASSWORD, "expire_in": "3600"})
+    token = json.loads(await response.text())["message"]
+    await expect(response, '{"result": "0000", "message": "%s"}' % token)
+    [session] = rows("SELECT expires_at - created_at AS lifetime FROM sessions")
+    assert session["lifetime"] == 3600
+    await expect(await client.delete("/log", params={"token": token}), '{"result": "0000"}')
+    await expect(await client.delete("/log", params={"token": token}), '{"result": "0006"}')
+
+
+async def test_without_the_verify_step_no_user_is_made(client, rows):
+    await started(client)
+    await expect(await client.post("/register", data=complete()), '{"result": "0006"}')
+    assert rows("SELECT * FROM users") == []
+
+
+async def test_with_another_phone_in_user_id_no_user_is_made(client, rows):
+    code = await started(client)
+    await expect(await verify(client, code), '{"result": "0000"}')
+    await expect(await client.post("/register", data=complete(userId="13900139000")), '{"result": "0006"}')
+    assert rows("SELECT * FROM users") == []
+    await expect(await client.post("/register", data=complete(userId="+86 138 0013 8000")), '{"result": "0000"}')
+
+
+async def test_another_clients_flow_verifies_nothing_for_this_one(aiohttp_client, make_config, client, rows):
+    code = await started(client)
+    await expect(await verify(client, code), '{"result": "0000"}')
+    stranger = await aiohttp_client(init_app(make_config()))
+    await expect(await stranger.post("/register", data=complete()), '{"result": "0006"}')
+    await expect(await verify(stranger, code), '{"result": "0004"}')
+    assert rows("SELECT * FROM users") == []
+
+
+async def test_three_wrong_codes_then_0005_even_for_the_right_one(client):
+    code = await started(client)
+    wrong = "0000" if code != "0000" else "1111"
+    for _ in range(3):
+        await expect(await verify(client, wrong), '{"result": "0004"}')
+    await expect(await verify(client, code), '{"result": "0005"}')
+
+
+@pytest.mark.parametrize("fields", [{"password": "short1"}, {"password": "lettersonly"}, {"password": "12345678"},
+                                    {"gender": "2"}, {"headImage": "static/user_imgs/../../config.yaml"},
+                                    {"headImage": "static/user_imgs/" + "0" * 32 + ".png"}, {"password": None}])
+async def test_a_bad_completion_is_0006_and_makes_no_user(client, rows, fields):
+    code = await started(client)
+    await expect(await verify(client, code), '{"result": "0000"}')
+    data = {k: v for k, v in complete(**fields).items() if v is not None}
+    await expect(await client.post("/register", data=data), '{"result": "0006"}')
+    assert rows("SELECT * FROM users") == []
+
+
+async def test_send_code_failures(client, rows, outbox_path):
+    await expect(await send_code(client, "1380013800"), '{"result": "0002", "message": null}')
+    await started(client)
+    await expect(await send_code(client), '{"result": "0002", "message": null}')  # again within a minute
+    code = outbox(outbox_path)[-1]["code"]
+    await verify(client, code)
+    await client.post("/register", data=complete())
+    await expect(await send_code(client), '{"result": "0001", "message": null}')
+
+
+async def test_the_code_can_stay_on_the_server(aiohttp_client, make_config, outbox_path):
+    client = await aiohttp_client(init_app(make_config("dialects={result: {hand_code_to_client: false}}")))
+    await expect(await send_code(client), '{"result": "0000", "message": null}')
+    assert len(outbox(outbox_path)) == 1
+
+
+@pytest.mark.parametrize("data, filename, content_type", [
+    (PHP, "shell.php", "image/png"), (image("PNG"), "shell.php", "image/png"),
+    (image("PNG"), "../../static/x.png", "image/png"), (image("PNG"), "..\\x.png", "image/png"),
+    (b"not an image", "me.png", "image/png"), (image("PNG") + b"\0" * (2 << 20), "big.png", "image/png"),
+    (png_claiming(50000, 50000), "bomb.png", "image/png"), (SVG, "x.svg", "image/svg+xml"),
+    (SVG, "x.png", "image/png")],
+    ids=["php", "image-named-php", "dot-dot", "backslash-dot-dot", "not-an-image", "oversized", "bomb", "svg",
+         "svg-named-png"])
+async def test_upload_attacks_are_0006_and_store_nothing(client, tmp_path, data, filename, content_type):
+    response = await client.post("/upload", data=upload_form(data, filename, content_type))
+    await expect(response, '{"result": "0006", "message": null}')
+    assert not any((tmp_path / "files" / "avatars").iterdir())
+
+
+async def test_an_upload_beyond_the_routes_body_limit_is_0006(client, tmp_path):
+    big = upload_form(image("PNG") + b"\0" * (3 << 20), "big.png")
+    await expect(await client.post("/upload", data=big), '{"result": "0006", "message": null}')
+
+
+async def test_an_upload_without_a_file_is_0006(client):
+    await expect(await client.post("/upload", data={"img": "just text"}), '{"result": "0006", "message": null}')
+
+
+async def test_login_failures(client):
+    await expect(await client.post("/log", data={"userId": PHONE, "password": PASSWORD}),
+                 '{"result": "0007", "message": null}')
+
+
+async def test_a_result_user_logs_in_through_every_other_dialect(client, outbox_path):
+    code = await started(client)
+    await verify(client, code)
+    await expect(await client.post("/register", data=complete()), '{"result": "0000"}')
+    await expect(await client.post("/log", data={"userId": PHONE, "password": "wrong"}),
+                 '{"result": "0008", "message": null}')
+    express = await client.post("/express/login/api/login/v1", data={"loginInfo": PHONE, "pwd": PASSWORD})
+    assert json.loads(await express.text())["code"] == 0
+    istatus = await client.post("/i/login", data={"username": PHONE, "password": "YWJjZDEyMzQ="})
+    assert json.loads(await istatus.text())["status"]["status_code"] == "200"
+    cloud = await client.server.app[CORE].apps.add("t")
+    response = await client.get("/api/cloud_user/login/psw", params={"phone": PHONE, "password": PASSWORD},
+                                headers={"app_id": cloud.app_id, "app_secret": cloud.app_secret})
+    assert json.loads(await response.text())["code"] == 1
+
+
+async def test_an_api2_user_logs_in_through_result(client):
+    await client.post("/api2/users/userReg/dev-1", params={"uname": "bob", "upwd": "pw", "phone": PHONE},
+                      headers={"devInfo": "{}"})
+    response = await client.post("/log", data={"userId": PHONE, "password": "pw"})
+    assert json.loads(await response.text())["result"] == "0000"
