@@ -180,3 +180,37 @@ async def test_an_api2_user_logs_in_through_result(client):
                       headers={"devInfo": "{}"})
     response = await client.post("/log", data={"userId": PHONE, "password": "pw"})
     assert json.loads(await response.text())["result"] == "0000"
+
+
+async def test_a_new_code_lifts_the_0005(aiohttp_client, make_config):
+    client = await aiohttp_client(init_app(make_config("codes.resend_after=0")))
+    code = await started(client)
+    wrong = "0000" if code != "0000" else "1111"
+    for _ in range(3):
+        await verify(client, wrong)
+    await expect(await verify(client, code), '{"result": "0005"}')
+    await expect(await verify(client, await started(client)), '{"result": "0000"}')
+
+
+async def test_a_code_that_cannot_be_delivered_is_0002(aiohttp_client, make_config, tmp_path, rows):
+    client = await aiohttp_client(init_app(make_config(f"notify.outbox={tmp_path}")))  # a folder: unwritable
+    await expect(await send_code(client), '{"result": "0002", "message": null}')
+    assert [c["used_at"] is not None for c in rows("SELECT used_at FROM codes")] == [True]
+    assert rows("SELECT * FROM flows") == []
+
+
+async def test_failed_sends_and_logins_store_nothing(client, rows):
+    before = rows.snapshot()
+    await expect(await send_code(client, "23800138000"), '{"result": "0002", "message": null}')
+    await expect(await client.post("/log", data={"userId": PHONE}), '{"result": "0006", "message": null}')
+    await expect(await client.post("/register", data={"nothing": "here"}), '{"result": "0006", "message": null}')
+    assert rows.snapshot() == before
+
+
+async def test_a_login_without_expire_in_lives_a_day(client):
+    code = await started(client)
+    await verify(client, code)
+    await client.post("/register", data=complete())
+    response = await client.post("/log", data={"userId": PHONE, "password": PASSWORD})
+    session = await client.server.app[CORE].authenticate(json.loads(await response.text())["message"])
+    assert session.expires_at - session.created_at == 86400
