@@ -152,7 +152,7 @@ async def test_logging_in_by_code(core, clock):
     with pytest.raises(NoSuchUser):
         await core.login_by_code(target=PHONE, code="123456")
     await core.register(phone=PHONE, password="pw")
-    code = await send(core, purpose="login")
+    code = await send(core, purpose="login", origin="test")
     login = await core.login_by_code(target=PHONE, code=code, ttl=120, origin="test")
     assert login.session.expires_at - login.session.created_at == 120
     assert (await core.authenticate(login.token)).id == login.session.id
@@ -185,3 +185,10 @@ async def test_the_letters_and_digits_rule(core, rows, password):
         await core.register(phone=PHONE, password=password, password_rule="letters_and_digits")
     assert rows("SELECT * FROM users") == []
     await core.register(phone=PHONE, password="abcd1234", password_rule="letters_and_digits")
+
+
+async def test_a_code_works_only_through_the_dialect_that_sent_it(core):
+    code = await send(core, origin="result")
+    with pytest.raises(CodeInvalid):
+        await core.verify_code(target=PHONE, purpose="register", code=code, origin="istatus")
+    await core.verify_code(target=PHONE, purpose="register", code=code, origin="result")

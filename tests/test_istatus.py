@@ -192,7 +192,7 @@ async def test_resetpwd_with_a_code_for_another_purpose_or_target_is_3208(eager,
     await register(client, outbox_path)
     await send_code(client, "13900139000")  # a live registration code, for another number
     other_target = last_code(outbox_path, "13900139000")
-    login_code = (await client.server.app[CORE].send_code(target=PHONE, purpose="login")).code  # live, this number
+    login_code = (await client.server.app[CORE].send_code(target=PHONE, purpose="login", origin="istatus")).code
     before = rows.snapshot()
     data = {"username": PHONE, "password": b64("n3w-pw")}
     for code in (other_target, login_code):

@@ -2,6 +2,7 @@
 linked by a cookie, avatar uploads, login and logout."""
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -214,3 +215,17 @@ async def test_a_login_without_expire_in_lives_a_day(client):
     response = await client.post("/log", data={"userId": PHONE, "password": PASSWORD})
     session = await client.server.app[CORE].authenticate(json.loads(await response.text())["message"])
     assert session.expires_at - session.created_at == 86400
+
+
+async def test_a_code_handed_out_here_proves_nothing_anywhere_else(client, rows):
+    """Anyone may read a code here, so another dialect must not take it as proof of owning the number."""
+    code = await started(client)
+    response = await client.post("/i/register", data={"username": PHONE, "password": "cHc=",
+                                                      "code": base64.b64encode(code.encode()).decode()})
+    assert await response.text() == '{"status":{"status_code":"3208","status_message":"验证码错误"},"content":{}}'
+    assert rows("SELECT * FROM users") == []
+
+
+async def test_an_email_is_no_user_id(client, rows, outbox_path):
+    await expect(await send_code(client, "ann@example.com"), '{"result": "0002", "message": null}')
+    assert outbox(outbox_path) == [] and rows("SELECT * FROM codes") == []

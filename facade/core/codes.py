@@ -71,8 +71,11 @@ class Codes:
         self._policy = policy
         self._clock = clock
 
-    async def send(self, channel: Literal["sms", "email"], target: str, purpose: str, length: int) -> str:
-        """Makes, stores and delivers a code; returns it (a mapping decides whether the wire sees it)."""
+    async def send(self, channel: Literal["sms", "email"], target: str, purpose: str, length: int,
+                   origin: str = "") -> str:
+        """Makes, stores and delivers a code; returns it (a mapping decides whether the wire sees it).
+        The code works only through ``origin``, the dialect that sent it: one that shows its codes to
+        whoever asks must not let them prove ownership anywhere else."""
         now = self._clock()
         await self._check_rate(target, purpose, now)
         code = "".join(secrets.choice("0123456789") for _ in range(length))
@@ -81,7 +84,7 @@ class Codes:
                                                                            SHORT_CODE_ATTEMPTS)
         row = await self._store.insert_code({
             "target": target, "purpose": purpose, "salt": salt, "code_hash": _digest(salt, code),
-            "created_at": now, "expires_at": now + self._policy.ttl, "max_attempts": tries})
+            "created_at": now, "expires_at": now + self._policy.ttl, "max_attempts": tries, "origin": origin})
         text = TEXTS[purpose].format(code=code, minutes=self._policy.ttl // 60)
         try:
             await self._notifier.deliver(Message(channel, target, purpose, code, text))
@@ -97,10 +100,10 @@ class Codes:
         if await self._store.count_codes_since(target, now - 3600) >= self._policy.hourly_cap:
             raise RateLimited("hourly cap")
 
-    async def check(self, target: str, purpose: str, code: str) -> None:
-        """Spends the newest code for this target and purpose, or raises a code_* outcome."""
+    async def check(self, target: str, purpose: str, code: str, origin: str = "") -> None:
+        """Spends the newest code ``origin`` sent for this target and purpose, or raises a code_* outcome."""
         now = self._clock()
-        latest = await self._store.latest_code(target, purpose)
+        latest = await self._store.latest_code(target, purpose, origin)
         if latest is None or latest["used_at"] is not None:
             raise CodeInvalid("no live code")
         if now >= latest["expires_at"]:

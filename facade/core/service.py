@@ -70,7 +70,7 @@ class UserCore:
                        password_confirmation: str | None = None, nickname: str | None = None,
                        gender: int | None = None, birthday: int | None = None, extra: str | None = None,
                        contact_email: str | None = None, avatar: str | None = None, code: str | None = None,
-                       password_rule: Literal["any", "letters_and_digits"] = "any") -> Registered:
+                       password_rule: Literal["any", "letters_and_digits"] = "any", origin: str = "") -> Registered:
         """Checks run in a fixed order (identifiers' shape, then whether each is
         taken, then the password, the profile, then the code: a refused request
         spends no try), which is the order the legacy servers used. ``contact``
@@ -92,7 +92,7 @@ class UserCore:
         about = profile.fields(now, nickname=nickname, gender=gender, birthday=birthday, extra=extra,
                                contact_email=contact_email)
         if code is not None:
-            await self._codes.check(_code_target(ids), "register", code)
+            await self._codes.check(_code_target(ids), "register", code, origin)
         values = {**ids, **about, "avatar": avatar, "username": identifiers.username(username) if username else None,
                   "password_hash": await self._hasher.hash(password), "created_at": now, "updated_at": now}
         return Registered(user=_user(await self._insert_user(values)))
@@ -141,15 +141,15 @@ class UserCore:
                             origin: str = "", app: str | None = None) -> LoggedIn:
         lifetime = self._lifetime(ttl)
         row, value = await self._holder(target)
-        await self._codes.check(value, "login", code)
+        await self._codes.check(value, "login", code, origin)
         return await self._open_session(row, lifetime, origin, app)
 
     @operation
-    async def reset_password(self, *, target: str, code: str, password: str) -> None:
+    async def reset_password(self, *, target: str, code: str, password: str, origin: str = "") -> None:
         """Sets a new password and ends every session of that user, wherever it was opened."""
         row, value = await self._holder(target)
         _check_password(password)
-        await self._codes.check(value, "reset_password", code)
+        await self._codes.check(value, "reset_password", code, origin)
         now = self._clock()
         await self._store.update_user(row["id"], {"password_hash": await self._hasher.hash(password),
                                                   "updated_at": now})
@@ -199,7 +199,7 @@ class UserCore:
                 raise TAKEN[kind](kind)
 
     @operation
-    async def send_code(self, *, target: str, purpose: SendPurpose, length: int = 6) -> CodeSent:
+    async def send_code(self, *, target: str, purpose: SendPurpose, length: int = 6, origin: str = "") -> CodeSent:
         """A code to a phone (SMS) or e-mail address. For 'register' the target must
         be free; for any other purpose it must belong to someone."""
         if not 4 <= length <= 8:
@@ -212,14 +212,14 @@ class UserCore:
             raise TAKEN[column](column)
         if purpose != "register" and holder is None:
             raise NoSuchUser()
-        code = await self._codes.send(channel, value, purpose, length)
+        code = await self._codes.send(channel, value, purpose, length, origin)
         return CodeSent(target=value, channel=channel, purpose=purpose, code=code)
 
     @operation
-    async def verify_code(self, *, target: str, purpose: Purpose, code: str) -> None:
+    async def verify_code(self, *, target: str, purpose: Purpose, code: str, origin: str = "") -> None:
         """Spends the code; raises code_invalid, code_expired or code_attempts_exceeded."""
         _, _, value = identifiers.contact(target)
-        await self._codes.check(value, purpose, code)
+        await self._codes.check(value, purpose, code, origin)
 
     @operation
     async def store_avatar(self, *, image: bytes, filename: str = "") -> StoredFile:

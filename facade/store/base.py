@@ -43,7 +43,8 @@ class Store(Protocol):
 
     async def insert_code(self, values: Mapping[str, Any]) -> Row: ...
 
-    async def latest_code(self, target: str, purpose: str) -> Row | None: ...
+    async def latest_code(self, target: str, purpose: str, origin: str | None = None) -> Row | None:
+        """The newest code for this target and purpose, sent through ``origin`` (None: through any)."""
 
     async def count_codes_since(self, target: str, since: float) -> int: ...
 

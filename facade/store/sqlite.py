@@ -104,6 +104,10 @@ MIGRATIONS = [
         expires_at  REAL NOT NULL
     );
     """,
+    # A code works only through the dialect that sent it: one dialect hands its codes to the client.
+    """
+    ALTER TABLE codes ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -217,9 +221,12 @@ class SqliteStore:
     async def insert_code(self, values: Mapping[str, Any]) -> Row:
         return await self._insert("codes", values)
 
-    async def latest_code(self, target: str, purpose: str) -> Row | None:
-        return await self._one("SELECT * FROM codes WHERE target = ? AND purpose = ? ORDER BY id DESC LIMIT 1",
-                               (target, purpose))
+    async def latest_code(self, target: str, purpose: str, origin: str | None = None) -> Row | None:
+        if origin is None:
+            return await self._one("SELECT * FROM codes WHERE target = ? AND purpose = ? ORDER BY id DESC LIMIT 1",
+                                   (target, purpose))
+        return await self._one("SELECT * FROM codes WHERE target = ? AND purpose = ? AND origin = ? "
+                               "ORDER BY id DESC LIMIT 1", (target, purpose, origin))
 
     async def count_codes_since(self, target: str, since: float) -> int:
         row = await self._one("SELECT count(*) AS n FROM codes WHERE target = ? AND created_at > ?", (target, since))
