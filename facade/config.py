@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
                "webhook": {"url": None, "timeout": 5, "headers": {}},
                "smtp": {"host": "localhost", "port": 25, "security": "none", "username": None, "password": None,
                         "sender": None, "subject": "验证码", "timeout": 10}},
-    "dialects": {},  # per-dialect settings: {api2: {echo_password: true}}
+    "dialects": {},  # per-dialect settings: {<dialect>: {<setting>: value}}
     "logging": {"level": "INFO"},
 }
 PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox", "storage.files")

@@ -96,14 +96,15 @@ async def test_login_by_phone(client):
 
 
 @pytest.mark.parametrize("case", [{"upwd": "wrong"}, {"uname": "bob"}, {"upwd": ""}, {"headers": {}},
-                                  {"headers": {"devInfo": "{"}}])
-async def test_every_login_failure_is_404_and_opens_no_session(client, rows, case):
+                                  {"headers": {"devInfo": "{"}}, {"headers": {"devInfo": "[" * 3000}},
+                                  {"path": f"{USERS}/userLogin/"}, {"path": f"{USERS}/userLogin/", "appkey": "k" * 4097}])
+async def test_every_login_failure_is_404_and_opens_no_session(client, rows, caplog, case):
     await register(client)
-    headers = case.pop("headers", DEVICE)
-    response = await client.post(f"{USERS}/userLogin/dev-1", data={**{"uname": "alice", "upwd": "s3cret-pw"}, **case},
-                                  headers=headers)
+    headers, path = case.pop("headers", DEVICE), case.pop("path", f"{USERS}/userLogin/dev-1")
+    response = await client.post(path, data={**{"uname": "alice", "upwd": "s3cret-pw"}, **case}, headers=headers)
     await expect(response, LOGIN_FAILED, 404)
     assert rows("SELECT * FROM sessions") == []
+    assert "unexpected error" not in caplog.text  # a client's mistake, not the server's
 
 
 @pytest.mark.parametrize("carry", ["header", "query"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 
 import aiohttp
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from facade.app import init_app
 from facade.keys import CORE
 from tests.conftest import outbox
+from PIL import Image
+
 from tests.images import PHP, SVG, image, png_claiming
 
 PHONE = "13800138000"
@@ -37,12 +40,25 @@ async def verify(client, code: str):
     return await client.post("/register", data={"code_v": code, "code": code})
 
 
-async def started(client) -> str:
-    """Sends a code for PHONE; returns it."""
-    response = await send_code(client)
+async def started(client, phone=PHONE) -> str:
+    """Sends a code for ``phone``; returns it."""
+    response = await send_code(client, phone)
     code = json.loads(await response.text())["message"]
     await expect(response, '{"result": "0000", "message": "%s"}' % code)
     return code
+
+
+def stored(tmp_path) -> list:
+    """The avatars kept so far."""
+    folder = tmp_path / "files" / "avatars"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.fixture
+async def verified(client):
+    """A client whose flow has verified PHONE: what /upload and completion need."""
+    await expect(await verify(client, await started(client)), '{"result": "0000"}')
+    return client
 
 
 def complete(**fields):
@@ -140,19 +156,63 @@ async def test_the_code_can_stay_on_the_server(aiohttp_client, make_config, outb
     (SVG, "x.png", "image/png")],
     ids=["php", "image-named-php", "dot-dot", "backslash-dot-dot", "not-an-image", "oversized", "bomb", "svg",
          "svg-named-png"])
-async def test_upload_attacks_are_0006_and_store_nothing(client, tmp_path, data, filename, content_type):
-    response = await client.post("/upload", data=upload_form(data, filename, content_type))
+async def test_upload_attacks_are_0006_and_store_nothing(verified, tmp_path, data, filename, content_type):
+    response = await verified.post("/upload", data=upload_form(data, filename, content_type))
     await expect(response, '{"result": "0006", "message": null}')
-    assert not any((tmp_path / "files" / "avatars").iterdir())
+    assert stored(tmp_path) == []
 
 
-async def test_an_upload_beyond_the_routes_body_limit_is_0006(client, tmp_path):
+async def test_an_upload_beyond_the_routes_body_limit_is_0006(verified, tmp_path):
     big = upload_form(image("PNG") + b"\0" * (3 << 20), "big.png")
-    await expect(await client.post("/upload", data=big), '{"result": "0006", "message": null}')
+    await expect(await verified.post("/upload", data=big), '{"result": "0006", "message": null}')
+    assert stored(tmp_path) == []
 
 
-async def test_an_upload_without_a_file_is_0006(client):
-    await expect(await client.post("/upload", data={"img": "just text"}), '{"result": "0006", "message": null}')
+async def test_an_image_above_the_servers_body_limit_but_within_the_routes_is_kept(verified, tmp_path):
+    noisy = io.BytesIO()
+    Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3)).save(noisy, format="PNG")
+    assert 1 << 20 < len(noisy.getvalue()) < 2 << 20  # above server.max_body_bytes, within the image limit
+    response = await verified.post("/upload", data=upload_form(noisy.getvalue(), "blob"))
+    assert json.loads(await response.text())["result"] == "0000" and len(stored(tmp_path)) == 1
+
+
+async def test_an_upload_without_a_file_is_0006(verified):
+    await expect(await verified.post("/upload", data={"img": "just text"}), '{"result": "0006", "message": null}')
+
+
+async def test_an_upload_needs_a_flow_that_verified_a_code(client, tmp_path):
+    await expect(await client.post("/upload", data=upload_form(image())), '{"result": "0006", "message": null}')
+    await started(client)  # a code sent, not yet verified
+    await expect(await client.post("/upload", data=upload_form(image())), '{"result": "0006", "message": null}')
+    assert stored(tmp_path) == []
+
+
+async def test_head_image_must_be_this_flows_upload(verified, aiohttp_client, make_config, rows):
+    other = await aiohttp_client(init_app(make_config()))
+    await expect(await verify(other, await started(other, "13900139000")), '{"result": "0000"}')
+    theirs = json.loads(await (await other.post("/upload", data=upload_form(image()))).text())["message"]
+    await expect(await verified.post("/register", data=complete(headImage=theirs)), '{"result": "0006"}')
+    assert rows("SELECT * FROM users") == []
+
+
+@pytest.mark.parametrize("name, served", [("IMG_0001", True), ("photo.jfif", True), ("photo.JPG", True),
+                                          ("a.html", False), ("x.svg", False)])
+async def test_a_file_name_is_judged_only_by_what_it_claims(verified, name, served):
+    response = await verified.post("/upload", data=upload_form(image("JPEG"), name, "image/jpeg"))
+    assert (json.loads(await response.text())["result"] == "0000") is served
+
+
+async def test_static_files_are_only_the_cores_own_names_with_their_true_type(verified, tmp_path):
+    response = await verified.post("/upload", data=upload_form(image("WEBP"), "me.webp", "image/webp"))
+    path = json.loads(await response.text())["message"]
+    served = await verified.get("/" + path)
+    assert (served.status, served.headers["Content-Type"], served.headers["Content-Security-Policy"]) == (
+        200, "image/webp", "default-src 'none'")
+    folder = tmp_path / "files" / "avatars"
+    (folder / "x.svg").write_bytes(SVG)
+    (folder / ("f" * 32 + ".png")).symlink_to(tmp_path / "outbox.jsonl")
+    for bad in ("x.svg", "..%2f..%2fconfig.yaml", "%2e%2e/x.png", "f" * 32 + ".png"):
+        assert (await verified.get(f"/static/user_imgs/{bad}")).status == 404
 
 
 async def test_login_failures(client):
@@ -167,9 +227,14 @@ async def test_a_result_user_logs_in_through_every_other_dialect(client, outbox_
     await expect(await client.post("/log", data={"userId": PHONE, "password": "wrong"}),
                  '{"result": "0008", "message": null}')
     express = await client.post("/express/login/api/login/v1", data={"loginInfo": PHONE, "pwd": PASSWORD})
-    assert json.loads(await express.text())["code"] == 0
+    token = json.loads(await express.text())["data"]["authorization"]
+    assert await express.text() == ('{"code":0,"msg":"","userMsg":"","data":{"authorization":"%s","userId":1,'
+                                    '"userName":null,"avatar":null,"isCertified":false}}' % token)
     istatus = await client.post("/i/login", data={"username": PHONE, "password": "YWJjZDEyMzQ="})
-    assert json.loads(await istatus.text())["status"]["status_code"] == "200"
+    assert await istatus.text() == (
+        '{"status":{"status_code":"200","status_message":"OK"},"content":{"id":"1","user_name":"13800138000",'
+        '"mobile":"13800138000","email":"","user_type":0,"gid":"100001","orgId":"","passport":"13800138000",'
+        '"memo":""}}')
     cloud = await client.server.app[CORE].apps.add("t")
     response = await client.get("/api/cloud_user/login/psw", params={"phone": PHONE, "password": PASSWORD},
                                 headers={"app_id": cloud.app_id, "app_secret": cloud.app_secret})
@@ -229,3 +294,32 @@ async def test_a_code_handed_out_here_proves_nothing_anywhere_else(client, rows)
 async def test_an_email_is_no_user_id(client, rows, outbox_path):
     await expect(await send_code(client, "ann@example.com"), '{"result": "0002", "message": null}')
     assert outbox(outbox_path) == [] and rows("SELECT * FROM codes") == []
+
+
+async def test_a_code_sent_to_another_number_drops_the_earlier_verification(verified, rows):
+    await started(verified, "13900139000")  # the same client, a new flow
+    before = rows.snapshot()
+    await expect(await verified.post("/register", data=complete()), '{"result": "0006"}')
+    await expect(await verified.post("/register", data=complete(userId="13900139000")), '{"result": "0006"}')
+    assert rows.snapshot() == before
+
+
+@pytest.mark.parametrize("step, answer", [("registered", '{"result": "0001", "message": null}'),
+                                          ("wrong", '{"result": "0004"}'), ("spent", '{"result": "0005"}')])
+async def test_failures_0001_0004_0005_store_nothing(verified, rows, step, answer):
+    if step == "registered":
+        await verified.post("/register", data=complete())
+        before = rows.snapshot()
+        await expect(await send_code(verified), answer)
+    else:
+        code = await started(verified, "13900139000")
+        wrong = "0000" if code != "0000" else "1111"
+        for _ in range(3 if step == "spent" else 0):
+            await verify(verified, wrong)
+        before = rows.snapshot()
+        await expect(await verify(verified, wrong), answer)
+    after = rows.snapshot()
+    for snapshot in (before, after):  # a wrong code counts a try: the one write a refusal makes
+        for code in snapshot["codes"]:
+            code.pop("attempts")
+    assert after == before

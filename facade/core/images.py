@@ -5,6 +5,7 @@ small file cannot make the server inflate a huge bitmap."""
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 from PIL import Image
@@ -12,19 +13,24 @@ from PIL import Image
 from facade.core.outcomes import InvalidImage
 
 FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}  # Pillow format -> file extension
+MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+AVATARS = "avatars"  # the folder, under the core's files, that avatars are kept in
+AVATAR_NAME = re.compile(r"[0-9a-f]{32}\.(%s)" % "|".join(FORMATS.values()))  # the names the core makes
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4096
 
 
-NAME_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
+NAME_EXTENSIONS = ("png", "jpg", "jpeg", "jpe", "jfif", "gif", "webp")
 
 
 def check_filename(name: str) -> None:
-    """A client's name for an image: empty, or a plain name ending as an image does.
-    Never used for storing: a name that says otherwise is an attack to refuse."""
-    if not name:
-        return
-    if any(bad in name for bad in ("/", "\\", "\0", "..")) or name.rsplit(".", 1)[-1].lower() not in NAME_EXTENSIONS:
+    """A client's name for an image is never used, only judged: one with path
+    characters, or an extension that is not an image's (shell.php), is an attack.
+    No extension at all is fine: browsers send a Blob as "blob"."""
+    if any(bad in name for bad in ("/", "\\", "\0", "..")):
+        raise InvalidImage("the file's name holds a path")
+    stem, dot, extension = name.rpartition(".")
+    if dot and extension.lower() not in NAME_EXTENSIONS:
         raise InvalidImage("the file's name is not an image's")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 import secrets
 import string
 import time
@@ -24,10 +23,9 @@ from facade.core.passwords import PasswordHasher
 from facade.store import Conflict, Store
 
 DEVICE_MAX = 4096    # characters of a device key or its description kept with a session
-PASSWORD_MAX = 1024
+PASSWORD_MAX = 1024  # beyond any real password; bounds the work one request can ask for
 PASSWORD_MIN = 8     # for the 'letters_and_digits' rule
-AVATARS = "avatars"  # the folder under the core's files that avatars are kept in
-AVATAR_NAME = re.compile(r"[0-9a-f]{32}\.(?:%s)" % "|".join(images.FORMATS.values()))  # beyond any real password; bounds the work one request can ask for
+DECODERS = 2         # images decoded at once, in threads: a small file may take a third of a second
 GID_BASE = 100000    # gid = GID_BASE + id: sequential from 100001 with no second counter to keep
 PUBLIC_ID_TRIES = 3  # 26**16 ids: a clash is a freak, but it must not fail a registration
 _COLUMN_FIELD = {"username_key": "username", "phone": "phone", "email": "email"}
@@ -62,7 +60,8 @@ class UserCore:
         self._clock = clock
         self.apps = Apps(store, clock)
         self.flows = Flows(store, clock)
-        self.avatars = files / AVATARS
+        self.avatars = files / images.AVATARS
+        self._decoding = asyncio.Semaphore(DECODERS)
 
     @operation
     async def register(self, *, password: str, username: str | None = None,
@@ -226,7 +225,8 @@ class UserCore:
         """Keeps an image under a name this server makes; InvalidImage unless it is
         one, or if the client's ``filename`` for it says it is something else."""
         images.check_filename(filename)
-        name = f"{secrets.token_hex(16)}.{images.extension(image)}"
+        async with self._decoding:  # off the event loop, and only a few at once
+            name = f"{secrets.token_hex(16)}.{await asyncio.to_thread(images.extension, image)}"
         await asyncio.to_thread(_write_new, self.avatars / name, image)
         return StoredFile(name=name)
 
@@ -309,12 +309,15 @@ def _check_password(password: str, rule: str = "any") -> None:
     PASSWORD_MIN characters with a letter and a digit among them."""
     if len(password) > PASSWORD_MAX:
         raise InvalidParameter("password longer than %d characters" % PASSWORD_MAX)
-    if rule == "letters_and_digits" and not (len(password) >= PASSWORD_MIN and any(c.isdigit() for c in password)
-                                             and any(c.isalpha() for c in password)):
+    if rule == "letters_and_digits" and not (len(password) >= PASSWORD_MIN and any(c in DIGITS for c in password)
+                                             and any(c in LETTERS for c in password)):
         raise WeakPassword(f"fewer than {PASSWORD_MIN} characters, or no letter, or no digit")
 
 
+DIGITS, LETTERS = frozenset(string.digits), frozenset(string.ascii_letters)  # ASCII: '١' is no digit here
+
+
 def _avatar_name(name: str) -> str:
-    if not AVATAR_NAME.fullmatch(name):
+    if not images.AVATAR_NAME.fullmatch(name):
         raise InvalidParameter("not an avatar name this server made")
     return name

@@ -31,6 +31,7 @@ class Param:
     names: tuple[str, ...] = ()  # wire names tried in order (login by "uname" or else "phone")
     match: re.Pattern[str] | None = None  # the value is this pattern's one group in the text sent
     confirm: str | None = None  # a wire parameter that, when sent, must say the same as this value
+    known: str | None = None  # a flow value this wire value must be (an upload this flow made)
 
     def extract(self, inputs: Inputs) -> Any:
         """The value for the core, ABSENT if optional and not sent; raises outcomes."""
@@ -48,11 +49,15 @@ class Param:
         return value
 
     def _confirm(self, inputs: Inputs, value: Any) -> None:
-        if self.confirm is None:
-            return
-        said = read(inputs, DEFAULT_SOURCES, self.confirm)
-        if said is not None and self.convert(said) != value:
-            raise InvalidParameter(f"{self.confirm} does not say what {self.name} does")
+        """The two sides of a value, the wire's and the flow's, must agree when both are there."""
+        if self.confirm is not None:
+            said = read(inputs, DEFAULT_SOURCES, self.confirm)
+            if said is not None and self.convert(said) != value:
+                raise InvalidParameter(f"{self.confirm} does not say what {self.name} does")
+        if self.known is not None:
+            held = inputs.flow.get(self.known)
+            if held is None or self.convert(held) != value:
+                raise InvalidParameter(f"{self.name} is not what this flow holds as {self.known}")
 
     def convert(self, raw: Any) -> Any:
         value = raw

@@ -14,6 +14,7 @@ from facade.core.operations import APP, ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
 from facade.core.flows import FLOW_TTL
 from facade.dialect.declarations import PARAMS, Dialect, FlowEffects, Route
+from facade.dialect.files import add_static
 from facade.dialect.responses import clear_cookie, respond, set_cookie
 from facade.dialect.templates import render
 from facade.dialect.sources import Inputs
@@ -124,7 +125,5 @@ def add_routes(app: web.Application, dialects: list[Dialect], files: Path) -> No
                 grouped.setdefault((route.method, path), []).append(route)
         for (method, path), routes in grouped.items():
             app.router.add_route(method, path, Endpoint(dialect, routes).handle)
-        for prefix, folder in dialect.static:
-            directory = files / folder
-            directory.mkdir(parents=True, exist_ok=True)
-            app.router.add_static(prefix, directory, show_index=False, follow_symlinks=False)
+        for prefix, serves in dialect.static:
+            add_static(app, prefix, files, serves)

@@ -186,7 +186,7 @@ def _app(raw: dict[str, Any] | None) -> AppCredentials | None:
 
 def _flow_effects(raw: dict[str, Any] | None, dialect: Dialect, known: Any,
                   params: tuple[Param, ...]) -> FlowEffects | None:
-    uses_flow = raw is not None or any("flow" in p.sources for p in params)
+    uses_flow = raw is not None or any("flow" in p.sources or p.known for p in params)
     if uses_flow and dialect.flow_cookie is None:
         raise ValueError("uses a flow but the mapping declares no 'flow'")
     if raw is None:
@@ -263,7 +263,7 @@ def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
         raise ValueError(f"parameter {target!r}: 'match' needs exactly one group, has {match.groups}")
     param = Param(
         target=target, name=names[0] if names else None, names=names, sources=sources, match=match,
-        confirm=spec.get("confirm"),
+        confirm=spec.get("confirm"), known=spec.get("known"),
         required=spec.get("required", True),
         transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
         choose=choose, const=spec.get("const", ABSENT))

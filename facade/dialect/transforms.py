@@ -88,7 +88,7 @@ def to_json_object(value: Any) -> dict[str, Any]:
         return value
     try:
         parsed = json.loads(to_str(value))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested beyond reason
         raise InvalidParameter("not JSON") from None
     if not isinstance(parsed, dict):
         raise InvalidParameter("not a JSON object")
