@@ -42,9 +42,10 @@ class Flows:
         return secret
 
     async def keep(self, secret: str, values: dict[str, Any]) -> None:
-        """Adds ``values`` to a live flow (the caller has just read it)."""
+        """Adds ``values`` to a live flow; one that ended meanwhile stays ended."""
         held = await self.values(secret)
-        await self._store.put_flow(_hash(secret), json.dumps({**held, **values}), self._clock() + self._ttl)
+        if held:
+            await self._store.put_flow(_hash(secret), json.dumps({**held, **values}), self._clock() + self._ttl)
 
     async def end(self, secret: str | None) -> None:
         if secret:
