@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 from jsonschema.protocols import Validator
@@ -152,6 +153,10 @@ class Route:
 
     def matches(self, inputs: Inputs) -> bool:
         return all(c.holds(inputs) for c in self.conditions)
+
+    @cached_property
+    def uses_flow(self) -> bool:
+        return self.flow is not None or any("flow" in p.sources or p.known for p in (*self.params, *self.checks))
 
     def arguments(self, inputs: Inputs) -> dict[str, Any]:
         for check in self.checks:

@@ -9,15 +9,15 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
+from facade.core.flows import FLOW_TTL
 from facade.core.models import Session
 from facade.core.operations import APP, ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
-from facade.core.flows import FLOW_TTL
 from facade.dialect.declarations import PARAMS, Dialect, FlowEffects, Route
 from facade.dialect.files import add_static
 from facade.dialect.responses import clear_cookie, respond, set_cookie
-from facade.dialect.templates import render
 from facade.dialect.sources import Inputs
+from facade.dialect.templates import render
 from facade.keys import APP_ID, CODECS, CORE, DIALECT, ROUTE
 
 
@@ -53,10 +53,10 @@ class Endpoint:
             app_id, secret = self.dialect.app.read(inputs)
             await request.app[CORE].apps.check(app_id, secret)
             request[APP_ID] = app_id
-        if self.dialect.flow_cookie is not None:
-            inputs.flow = await request.app[CORE].flows.values(request.cookies.get(self.dialect.flow_cookie["name"]))
         route = self._pick(inputs)
         request[ROUTE] = route
+        if route.uses_flow:  # read only where needed: most routes of a flow dialect never touch it
+            inputs.flow = await request.app[CORE].flows.values(request.cookies.get(self.dialect.flow_cookie["name"]))
         return inputs, route
 
     async def _flow(self, request: web.Request, response: web.Response, effects: FlowEffects, inputs: Inputs,
