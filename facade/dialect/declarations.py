@@ -50,7 +50,8 @@ class Param:
         return value
 
     def _confirm(self, inputs: Inputs, value: Any) -> None:
-        """The two sides of a value, the wire's and the flow's, must agree when both are there."""
+        """The wire's side and the flow's side of a value must agree: with 'confirm', when the
+        wire sends its side; with 'known', always (a value the flow never held is refused)."""
         if self.confirm is not None:
             said = read(inputs, DEFAULT_SOURCES, self.confirm)
             if said is not None and self.convert(said) != value:
