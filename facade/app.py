@@ -1,36 +1,53 @@
 """Builds the aiohttp application: the one place where parts are wired together."""
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import random
 import secrets
+from contextlib import suppress
 from typing import AsyncIterator
 
 from aiohttp import web
 
 from facade import notify
-from facade.config import Config
+from facade.client_address import ClientAddress, networks
+from facade.config import Config, ConfigError
 from facade.core import UserCore
-from facade.core.codes import CodePolicy
+from facade.core.codes import CodePolicy, Notifier
 from facade.core.operations import signatures
 from facade.core.passwords import PasswordHasher
+from facade.core.ports import Store
+from facade.core.sweep import Housekeeping
+from facade.core.throttle import Limit, LoginThrottle
 from facade.dialect.declarations import Dialect
 from facade.dialect.endpoint import add_routes
 from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
 from facade.dialect.tokens import codecs
-from facade.keys import CODECS, CONFIG, CORE, STORE
+from facade.keys import CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, STORE
 from facade.store import open_store
 
 HEALTH = "/_facade/health"
+SWEEP_EVERY = 600  # seconds between housekeeping rounds, give or take a tenth (processes spread out)
+log = logging.getLogger("facade.app")
 
 
 def load_config_dialects(config: Config) -> list[Dialect]:
-    """Every enabled mapping, checked against the core's operations; raises MappingError."""
-    return load_dialects(
+    """Every enabled mapping, checked against the core's operations; raises MappingError (or
+    ConfigError for config that names a dialect wrongly)."""
+    dialects = load_dialects(
         config.path("mappings.dir"), signatures(UserCore),
         schemas_dir=config.path("mappings.schemas_dir"), enabled=config["mappings.enabled"],
         validate_responses=config["mappings.validate_responses"],
         session_ttl_max=config["security.session_ttl_max"], settings=config["dialects"])
+    signed = {d.name for d in dialects if d.session is not None and d.session.token == "jwt_hs256"}
+    for name in config["security.legacy_jwt_keys"]:
+        if name not in signed:
+            raise ConfigError(f"{config.source}: security.legacy_jwt_keys.{name}: no dialect served here "
+                              f"signs its tokens (have: {', '.join(sorted(signed)) or 'none'})")
+    return dialects
 
 
 def init_app(config: Config) -> web.Application:
@@ -38,38 +55,83 @@ def init_app(config: Config) -> web.Application:
     dialects = load_config_dialects(config)
     app = web.Application(middlewares=[request_ids, outcome_responses],
                           client_max_size=config["server.max_body_bytes"])
-    app[CONFIG] = config
+    app[CONFIG], app[DIALECTS] = config, dialects
+    app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
     app.cleanup_ctx.append(_core)
+    app.cleanup_ctx.append(_housekeeping)
     app.router.add_get(HEALTH, health)
-    add_routes(app, dialects, config.path("storage.files"))
+    add_routes(app, dialects)
     app.on_response_prepare.append(_no_sniffing)
     return app
 
 
+async def open_configured_store(config: Config) -> Store:
+    return await open_store(config["storage.url"], timeout=config["storage.timeout"],
+                            pool_size=config["storage.pool_size"])
+
+
+def core_of(config: Config, store: Store, hasher: PasswordHasher, notifier: Notifier) -> UserCore:
+    login = config["throttle.login"]
+    return UserCore(store, hasher, session_ttl=config["security.session_ttl"],
+                    session_ttl_max=config["security.session_ttl_max"], notifier=notifier,
+                    code_policy=CodePolicy(**config["codes"], client_hourly=config["throttle.codes.ip_hourly"]),
+                    throttle=LoginThrottle(store, account=Limit(**login["account"]), client=Limit(**login["ip"])),
+                    upload_budget=config["throttle.uploads.ip_hourly_bytes"])
+
+
 async def _core(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    store = await open_store(config["storage.url"])
-    hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"])
-    await hasher.prepare()
-    app[STORE] = store
-    # Without a configured key, one is made once and kept in the store, so
-    # restarts (and every process on the same store) keep tokens valid.
-    jwt_key = config["security.jwt_secret"] or await store.keep_setting("jwt_secret", secrets.token_urlsafe(48))
-    app[CODECS] = codecs(jwt_key)
-    async with notify.from_config(config) as notifier:
-        app[CORE] = UserCore(store, hasher, session_ttl=config["security.session_ttl"],
-                             session_ttl_max=config["security.session_ttl_max"],
-                             notifier=notifier, files=config.path("storage.files"),
-                             code_policy=CodePolicy(**config["codes"]))
-        yield
-    await store.close()
+    store = await open_configured_store(config)
+    try:
+        hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"])
+        await hasher.prepare()
+        app[STORE], app[HASHER] = store, hasher
+        # Without a configured key, one is made once and kept in the store, so
+        # restarts (and every process on the same store) keep tokens valid.
+        jwt_key = config["security.jwt_secret"]
+        if not jwt_key:
+            async with store.write() as work:
+                jwt_key = await work.settings.keep("jwt_secret", secrets.token_urlsafe(48))
+        app[CODECS] = codecs(app[DIALECTS], jwt_key, config["security.legacy_jwt_keys"])
+        async with notify.from_config(config) as notifier:
+            app[CORE] = core_of(config, store, hasher, notifier)
+            yield
+    finally:
+        await store.close()
+
+
+async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
+    """Sweeps what nothing needs any more, now and then, in every process (sweeps are idempotent)."""
+    keeper = Housekeeping(app[STORE], windows=[limit["window"] for limit in app[CONFIG]["throttle.login"].values()])
+
+    async def rounds() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY * random.uniform(0.9, 1.1))
+            try:
+                await keeper.sweep()
+            except Exception:  # the database may be away for a while; the next round tries again
+                log.warning("housekeeping failed; trying again in %d s", SWEEP_EVERY, exc_info=True)
+    task = asyncio.create_task(rounds())
+    yield
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
-    """Served uploads are what their extension says, never what a browser guesses from their bytes."""
+    """Served uploads are what their store says, never what a browser guesses from their bytes."""
     response.headers["X-Content-Type-Options"] = "nosniff"
 
 
+def _json(value: dict[str, str], status: int) -> web.Response:
+    return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, separators=(",", ":")))
+
+
 async def health(request: web.Request) -> web.Response:
-    await request.app[STORE].ping()
-    return web.json_response({"status": "ok"}, dumps=lambda v: json.dumps(v, separators=(",", ":")))
+    """200 while the store answers; 503, at once, while it does not."""
+    try:
+        await request.app[STORE].ping()
+    except Exception as error:  # a database that is down, restarting or unreachable
+        log.warning("health: store unavailable: %s", type(error).__name__)
+        return _json({"status": "unavailable", "store": "unreachable"}, 503)
+    return _json({"status": "ok"}, 200)

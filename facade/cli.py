@@ -3,19 +3,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 from aiohttp import web
 
 from facade import config as configuration
 from facade.access_log import AccessLogger
-from facade.app import init_app, load_config_dialects
+from facade import workers
+from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.core.apps import Apps
 from facade.dialect.loader import MappingError
-from facade.store import open_store
+from facade.importing import description as descriptions
+from facade.importing.run import Importer, ImportStopped, Progress, Report
+from facade.importing.run import check as check_import
+from facade.importing.sources import SourceError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,14 +35,23 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="serve every enabled dialect")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="processes sharing the port (default: server.workers, 1)")
     commands.add_parser("check", parents=[common], help="validate config and mappings, list the routes")
     apps = commands.add_parser("apps", help="the app_id/app_secret pairs dialects with 'app:' demand")
     actions = apps.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", parents=[common], help="print a new app's id and secret (shown only now)")
+    add = actions.add_parser("add", parents=[common], help="print a new app's id and secret (shown only now), "
+                                                           "or enter a pair legacy clients already carry")
     add.add_argument("--name", default="")
+    add.add_argument("--app-id", help="a pair a legacy operator issued: 16 lowercase letters or digits")
+    add.add_argument("--app-secret", help="its secret: 32 letters or digits (stored only as a hash)")
     actions.add_parser("list", parents=[common], help="every app's id, name and creation time")
     remove = actions.add_parser("remove", parents=[common], help="refuse an app's calls from now on")
     remove.add_argument("app_id")
+    load = commands.add_parser("import", parents=[common], help="bring a legacy source's users, sessions or app "
+                                                                "keys in, as a description file says")
+    load.add_argument("description", help="the description (YAML; see the README)")
+    load.add_argument("--dry-run", action="store_true", help="decide every row, write nothing")
+    load.add_argument("--report", help="write each rejected row (line and reason) to this file, as JSON lines")
     return parser
 
 
@@ -46,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides.append(f"server.host={args.host}")
     if getattr(args, "port", None) is not None:
         overrides.append(f"server.port={args.port}")
+    if getattr(args, "workers", None) is not None:
+        overrides.append(f"server.workers={args.workers}")
     try:
         config = configuration.load(args.config, overrides)
         return COMMANDS[args.command](config, args)
@@ -58,17 +76,29 @@ def check(config: configuration.Config, args: argparse.Namespace) -> int:
     for dialect in load_config_dialects(config):
         for route in dialect.routes:
             when = "".join(f" [{condition}]" for condition in route.conditions)
-            for path in route.paths:
-                print(f"{dialect.name}\t{route.method} {path}{when} -> {route.operation}")
+            for method, path in route.served():
+                print(f"{dialect.name}\t{method} {path}{when} -> {route.operation}")
     return 0
 
 
 def serve(config: configuration.Config, args: argparse.Namespace) -> int:
     logging.basicConfig(level=config["logging.level"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = init_app(config)
-    web.run_app(app, host=config["server.host"], port=config["server.port"], print=None,
-                access_log_class=AccessLogger)
-    return 0
+    app = init_app(config)  # mappings checked once, before any worker starts
+    host, port, count = config["server.host"], config["server.port"], config["server.workers"]
+    try:
+        sock = workers.listen(host, port)
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        print(f"facade: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return 2
+
+    def work() -> int:
+        web.run_app(app, sock=sock, print=None, access_log_class=AccessLogger)
+        return 0
+    if count == 1:
+        return work()
+    app.cleanup_ctx.append(workers.parent_watch)
+    return workers.Supervisor(count, work).run()
 
 
 def apps(config: configuration.Config, args: argparse.Namespace) -> int:
@@ -76,7 +106,7 @@ def apps(config: configuration.Config, args: argparse.Namespace) -> int:
 
 
 async def _apps(config: configuration.Config, args: argparse.Namespace) -> int:
-    store = await open_store(config["storage.url"])
+    store = await open_configured_store(config)
     try:
         return await APP_ACTIONS[args.action](Apps(store), args)
     finally:
@@ -85,7 +115,7 @@ async def _apps(config: configuration.Config, args: argparse.Namespace) -> int:
 
 async def _add(apps: Apps, args: argparse.Namespace) -> int:
     try:
-        app = await apps.add(args.name)
+        app = await apps.add(args.name, args.app_id, args.app_secret)
     except ValueError as error:
         print(f"facade: apps add: {error}", file=sys.stderr)
         return 2
@@ -94,8 +124,8 @@ async def _add(apps: Apps, args: argparse.Namespace) -> int:
 
 
 async def _list(apps: Apps, args: argparse.Namespace) -> int:
-    listed = [{**row, "created_at": datetime.fromtimestamp(row["created_at"], timezone.utc).isoformat(
-        timespec="seconds")} for row in await apps.list()]
+    listed = [{"app_id": app.app_id, "name": app.name, "created_at": datetime.fromtimestamp(
+        app.created_at, timezone.utc).isoformat(timespec="seconds")} for app in await apps.list()]
     print(json.dumps(listed, ensure_ascii=False))
     return 0
 
@@ -109,4 +139,37 @@ async def _remove(apps: Apps, args: argparse.Namespace) -> int:
 
 
 APP_ACTIONS = {"add": _add, "list": _list, "remove": _remove}
-COMMANDS = {"apps": apps, "check": check, "serve": serve}
+
+
+def import_(config: configuration.Config, args: argparse.Namespace) -> int:
+    """The description and every file are checked whole before the store is even opened."""
+    try:
+        description = descriptions.load(Path(args.description), load_config_dialects(config))
+        totals = check_import(description)
+    except (descriptions.DescriptionError, SourceError) as error:
+        print(f"facade: {'import: ' if isinstance(error, SourceError) else ''}{error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_import(config, description, totals, args))
+
+
+async def _import(config: configuration.Config, description: descriptions.Description, totals: dict[str, int],
+                  args: argparse.Namespace) -> int:
+    store = await open_configured_store(config)
+    try:
+        with contextlib.ExitStack() as files:
+            out = files.enter_context(open(args.report, "w", encoding="utf-8")) if args.report else None
+            importer = Importer(store, description, dry_run=args.dry_run, report=Report(out), progress=Progress(),
+                                session_ttl_max=config["security.session_ttl_max"], totals=totals)
+            try:
+                summaries = await importer.run()
+            except ImportStopped as error:
+                print(f"facade: import: {error}", file=sys.stderr)
+                return 1
+    finally:
+        await store.close()
+    for part, summary in summaries.items():
+        print(summary.line(part) + (" (dry run: nothing was written)" if args.dry_run else ""))
+    return 0
+
+
+COMMANDS = {"apps": apps, "check": check, "import": import_, "serve": serve}

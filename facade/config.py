@@ -18,18 +18,24 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
+from facade import yamlfile
+from facade.client_address import networks
 from facade.dialect.loader import ENGINE_SCHEMAS
 from facade.store import BACKENDS
 
 DEFAULT_FILE = "config.yaml"
 ENV_VAR = "FACADE_CONFIG"
 DEFAULTS: dict[str, Any] = {
-    "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024},
-    "storage": {"url": "sqlite:///var/facade.db", "files": "var/files"},
+    "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024, "workers": 1,
+               "trusted_proxies": []},
+    "storage": {"url": "sqlite:///var/facade.db", "timeout": 5, "pool_size": 10},
     "mappings": {"dir": "mappings", "schemas_dir": "schemas", "enabled": None, "validate_responses": False},
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
-                 "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None},
+                 "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None, "legacy_jwt_keys": {}},
     "codes": {"ttl": 300, "max_attempts": 5, "resend_after": 60, "hourly_cap": 10},
+    "throttle": {"login": {"account": {"failures": 10, "window": 900, "wait": 30, "max_wait": 900},
+                           "ip": {"failures": 100, "window": 3600, "wait": 60, "max_wait": 3600}},
+                 "codes": {"ip_hourly": 30}, "uploads": {"ip_hourly_bytes": 16 * 1024 * 1024}},
     "notify": {"sms": "outbox", "email": "outbox", "outbox": "var/outbox.jsonl",
                "webhook": {"url": None, "timeout": 5, "headers": {}},
                "smtp": {"host": "localhost", "port": 25, "security": "none", "username": None, "password": None,
@@ -37,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "dialects": {},  # per-dialect settings: {<dialect>: {<setting>: value}}
     "logging": {"level": "INFO"},
 }
-PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox", "storage.files")
+PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
 
 
 class ConfigError(Exception):
@@ -73,6 +79,10 @@ def load(path: str | None = None, overrides: list[str] = ()) -> Config:
     if values["security"]["session_ttl"] > values["security"]["session_ttl_max"]:
         raise ConfigError(f"{origin}: security.session_ttl is longer than security.session_ttl_max")
     _check_notify(values["notify"], origin)
+    try:
+        networks(values["server"]["trusted_proxies"])
+    except ValueError as error:
+        raise ConfigError(f"{origin}: {error}") from None
     return Config(str(file or "defaults"), values)
 
 
@@ -89,7 +99,7 @@ def _pick_file(path: str | None) -> Path | None:
 
 def _read(file: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise ConfigError(f"{file}: not valid YAML: {error}".replace("\n", " ")) from None
     if data is None:
@@ -104,7 +114,7 @@ def _parse_override(item: str) -> tuple[str, Any]:
     if not sep or not key:
         raise ConfigError(f"--set {item}: expected KEY=VALUE")
     try:
-        return key, yaml.safe_load(raw) if raw else ""
+        return key, yamlfile.safe_load(raw) if raw else ""
     except yaml.YAMLError:
         return key, raw
 

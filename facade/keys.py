@@ -6,16 +6,21 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from facade.client_address import ClientAddress
     from facade.config import Config
     from facade.core import UserCore
+    from facade.core.passwords import PasswordHasher
+    from facade.core.ports import Store
     from facade.dialect.declarations import Dialect, Route
     from facade.dialect.tokens import Codec
-    from facade.store import Store
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
 STORE: web.AppKey["Store"] = web.AppKey("store")
 CORE: web.AppKey["UserCore"] = web.AppKey("core")
-CODECS: web.AppKey[dict[str, "Codec"]] = web.AppKey("codecs")
+CODECS: web.AppKey[dict[str, "Codec"]] = web.AppKey("codecs")  # by dialect name
+DIALECTS: web.AppKey[list["Dialect"]] = web.AppKey("dialects")
+CLIENTS: web.AppKey["ClientAddress"] = web.AppKey("clients")
+HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
 
 # Per-request values set by the engine, read by the error middleware.
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

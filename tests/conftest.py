@@ -1,4 +1,9 @@
-"""Fixtures: the real app over real HTTP, on a temporary SQLite file.
+"""Fixtures: the real app over real HTTP, on a temporary SQLite file, or
+(for modules marked ``every_backend``) on each backend in turn: SQLite and
+a real PostgreSQL server, named by ``FACADE_TEST_POSTGRES``
+(e.g. ``postgresql://postgres@127.0.0.1:5432/test``), where every test gets
+a schema of its own, dropped afterwards. Without that variable the
+PostgreSQL cases skip, saying why.
 
 bcrypt is lowered to 4 rounds through config (tests/test_config.py proves
 the default stays 12), and every response is checked against its
@@ -7,21 +12,60 @@ dialect's schema, so each test is also a contract test.
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import secrets
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from facade import app as app_module
 from facade import config as configuration
 from facade.app import init_app
 from facade.core import UserCore
 from facade.core.passwords import PasswordHasher
+from facade.core.throttle import LoginThrottle
 from facade.notify.outbox import Outbox
 from facade.store import open_store
 
+from tests.rows import PostgresRows, Rows, SqliteRows, drop_schema
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+POSTGRES = os.environ.get("FACADE_TEST_POSTGRES")
+BACKENDS = ("sqlite", "postgresql")
+
+
+_LOADED: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _mappings_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking five mappings against their JSON Schema takes a fifth of a second; a test app
+    built from the same files and settings as an earlier one reuses what that check produced."""
+    real = app_module.load_dialects
+
+    def once(directory: Path, *args: Any, **options: Any) -> Any:
+        files = sorted((f.name, f.stat().st_mtime_ns) for f in directory.glob("*.yaml")) if directory.is_dir() else []
+        key = json.dumps([str(directory), files, [str(a) for a in args], options], sort_keys=True, default=str)
+        if key not in _LOADED:
+            _LOADED[key] = real(directory, *args, **options)
+        return _LOADED[key]
+    monkeypatch.setattr(app_module, "load_dialects", once)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``every_backend`` run once per backend; the rest on SQLite only."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("every_backend"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    chosen = getattr(request, "param", "sqlite")
+    if chosen == "postgresql" and not POSTGRES:
+        pytest.skip("PostgreSQL: set FACADE_TEST_POSTGRES=postgresql://user@host:5432/db to run these")
+    return chosen
 
 
 @pytest.fixture
@@ -30,13 +74,24 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_config(tmp_path: Path, db_path: Path) -> Callable[..., configuration.Config]:
+def storage_url(backend: str, db_path: Path):
+    """The store's URL: a SQLite file, or a PostgreSQL schema of this test's own."""
+    if backend == "sqlite":
+        yield f"sqlite:///{db_path}"
+        return
+    schema = f"t_{secrets.token_hex(6)}"
+    separator = "&" if "?" in POSTGRES else "?"
+    yield f"{POSTGRES}{separator}schema={schema}"
+    drop_schema(POSTGRES, schema)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, storage_url: str) -> Callable[..., configuration.Config]:
     def make(*overrides: str, mappings: Path = ROOT / "mappings") -> configuration.Config:
         return configuration.load(str(ROOT / "config.yaml"), [
-            f"storage.url=sqlite:///{db_path}",
+            f"storage.url={storage_url}",
             f"mappings.dir={mappings}",
             f"notify.outbox={tmp_path / 'outbox.jsonl'}",
-            f"storage.files={tmp_path / 'files'}",
             "security.bcrypt_rounds=4",
             "mappings.validate_responses=true",
             *overrides,
@@ -49,27 +104,9 @@ async def client(aiohttp_client, make_config):
     return await aiohttp_client(init_app(make_config()))
 
 
-class Rows:
-    """Reads the store's file directly, to prove what a request did or did not write."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __call__(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        with sqlite3.connect(self.path) as db:
-            db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute(sql, args)]
-
-    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        """Every table's rows, whatever tables later migrations add."""
-        tables = [r["name"] for r in self("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                          "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        return {t: self(f"SELECT * FROM {t} ORDER BY rowid") for t in tables}
-
-
 @pytest.fixture
-def rows(db_path: Path) -> Rows:
-    return Rows(db_path)
+def rows(backend: str, db_path: Path, storage_url: str) -> Rows:
+    return SqliteRows(db_path) if backend == "sqlite" else PostgresRows(storage_url)
 
 
 class Clock:
@@ -83,8 +120,8 @@ class Clock:
 
 
 @pytest.fixture
-async def store(db_path):
-    opened = await open_store(f"sqlite:///{db_path}")
+async def store(storage_url):
+    opened = await open_store(storage_url)
     yield opened
     await opened.close()
 
@@ -105,7 +142,7 @@ def outbox(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def core(store, clock, outbox_path, tmp_path):
+def core(store, clock, outbox_path):
     """The core over a real store, with an injectable clock and the outbox notifier."""
-    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200, files=tmp_path / "files",
-                    notifier=Outbox(outbox_path), clock=clock)
+    return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
+                    notifier=Outbox(outbox_path), throttle=LoginThrottle(store, clock), clock=clock)

@@ -8,6 +8,8 @@ import pytest
 
 from facade.app import init_app
 
+pytestmark = pytest.mark.every_backend
+
 JSON_UTF8 = "application/json; charset=utf-8"
 USERS = "/api2/users"
 DEVICE = {"devInfo": '{"model":"MI 6","os":"Android 9"}'}
@@ -57,8 +59,8 @@ async def test_the_echo_setting_gives_the_password_back(aiohttp_client, make_con
 
 
 @pytest.mark.parametrize("case", [
-    {"uname": ""}, {"upwd": None}, {"phone": None}, {"phone": "1380013800"}, {"uname": "13900139000"},
-    {"uname": "a@b.com"}, {"path": f"{USERS}/userReg/"}, {"headers": {}}, {"headers": {"devInfo": "not json"}},
+    {"uname": ""}, {"upwd": None}, {"phone": None}, {"phone": "1380013800"}, {"uname": "x" * 65},
+    {"uname": "tab\there"}, {"path": f"{USERS}/userReg/"}, {"headers": {}}, {"headers": {"devInfo": "not json"}},
     {"headers": {"devInfo": "[1,2]"}}])
 async def test_every_register_failure_is_404_and_stores_nothing(client, rows, case):
     case = dict(case)
@@ -100,6 +102,7 @@ async def test_login_by_phone(client):
                                   {"path": f"{USERS}/userLogin/"}, {"path": f"{USERS}/userLogin/", "appkey": "k" * 4097}])
 async def test_every_login_failure_is_404_and_opens_no_session(client, rows, caplog, case):
     await register(client)
+    case = dict(case)  # the parameter is shared by every backend's run
     headers, path = case.pop("headers", DEVICE), case.pop("path", f"{USERS}/userLogin/dev-1")
     response = await client.post(path, data={**{"uname": "alice", "upwd": "s3cret-pw"}, **case}, headers=headers)
     await expect(response, LOGIN_FAILED, 404)
@@ -127,3 +130,16 @@ async def test_an_api2_user_logs_in_through_express_by_name_or_phone(client):
     for login_info in ("alice", "13800138000"):
         response = await client.post("/express/login/api/login/v1", data={"loginInfo": login_info, "pwd": "s3cret-pw"})
         assert json.loads(await response.text())["data"]["userId"] == 1
+
+
+@pytest.mark.parametrize("dev_info, kept", [("{}", {}), ('{"model":"\\ud800"}', {"model": "\ud800"}),
+                                            ('{"model":"小米 6"}', {"model": "小米 6"})])
+async def test_login_keeps_any_json_object_as_device_info(client, rows, caplog, dev_info, kept):
+    """Found by fuzzing: an empty object and a lone surrogate (which UTF-8 cannot hold) both failed."""
+    await register(client)
+    response = await client.post(f"{USERS}/userLogin/dev-1", data={"uname": "alice", "upwd": "s3cret-pw"},
+                                 headers={"devInfo": dev_info})
+    assert (response.status, json.loads(await response.text())["statu"]) == (200, "ok")
+    [session] = rows("SELECT device_info FROM sessions")
+    assert json.loads(session["device_info"]) == kept
+    assert "unexpected error" not in caplog.text

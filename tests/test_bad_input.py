@@ -2,6 +2,8 @@
 unknown path or method), never a 500 or a traceback, and writes nothing."""
 from __future__ import annotations
 
+import json
+
 import io
 import logging
 
@@ -89,14 +91,22 @@ async def test_a_json_object_where_a_string_is_expected(client, rows, settled):
     ("GET", f"{BASE}/nothing/v1", 404),
     ("POST", "/express/login/api/userRegister/v2", 404),
     ("DELETE", REGISTER, 405),
-    ("GET", f"{BASE}/login/v1", 405),
+    ("PUT", f"{BASE}/login/v1", 405),
 ])
-async def test_unknown_routes_answer_plain_404_or_405(client, rows, settled, method, path, status):
+async def test_unknown_routes_answer_springs_json_in_the_dialects_space(client, rows, settled, method, path, status):
     response = await client.request(method, path)
-    assert response.status == status
-    assert response.headers["Content-Type"].startswith("text/plain")
+    body = json.loads(await response.text())
+    assert (response.status, response.headers["Content-Type"]) == (status, "application/json;charset=UTF-8")
+    assert (body["status"], body["path"]) == (status, path)
     assert len(response.headers["X-Request-Id"]) == 32
     assert rows.snapshot() == settled
+
+
+@pytest.mark.parametrize("method, path, status", [("GET", "/nothing", 404), ("GET", "/expressx/login", 404)])
+async def test_outside_every_dialects_space_a_plain_404_stays(client, method, path, status):
+    response = await client.request(method, path)
+    assert (response.status, response.headers["Content-Type"]) == (status, "text/plain; charset=utf-8")
+    assert len(response.headers["X-Request-Id"]) == 32
 
 
 async def test_an_unexpected_error_is_logged_with_the_request_id_and_never_shown(

@@ -57,9 +57,11 @@ def test_the_shipped_mappings_pass_check_and_it_lists_what_it_would_serve(capsys
     assert [line for line in lines if line.startswith("express\t")] == [
         "express\tPOST /express/login/api/userRegister/v1 -> register",
         "express\tPOST /express/login/api/login/v1 -> login",
+        "express\tGET /express/login/api/login/v1 -> login",
         "express\tGET /express/login/api/loginOut/v1 -> logout",
-        "express\tGET /express/login/api/checkInfoIsCanUse/v1 [type=userName] -> check_available",
-        "express\tGET /express/login/api/checkInfoIsCanUse/v1 [type=mobile] -> check_available",
+        *(f"express\t{method} /express/login/api/{path}/v1{when} -> check_available"
+          for when in (" [type=userName]", "") for path in ("checkInfoIsCanUse", "checkUserNameOrMobileIsCanUse")
+          for method in ("GET", "POST")),
     ]
 
 

@@ -22,7 +22,7 @@ def test_the_default_bcrypt_cost_stays_12():
     assert configuration.DEFAULTS["security"]["bcrypt_rounds"] == 12
     assert configuration.load(str(ROOT / "config.yaml"))["security.bcrypt_rounds"] == 12
     hashed = asyncio.run(PasswordHasher().hash("pw"))
-    assert hashed.startswith("$2b$12$")
+    assert hashed.startswith("sha256-bcrypt:$2b$12$")
 
 
 def test_relative_paths_resolve_against_the_config_files_folder(tmp_path, monkeypatch):
@@ -54,7 +54,7 @@ def test_facade_config_names_the_file_when_config_is_absent(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("overrides, message", [
-    (["server.prot=1"], "--set server.prot=1: unknown key 'prot' (known: host, port, max_body_bytes)"),
+    (["server.prot=1"], "--set server.prot=1: unknown key 'prot' (known: host, port, max_body_bytes, workers, trusted_proxies)"),
     (["server.port=high"], "server.port: 'high' is not of type 'integer'"),
     (["security.bcrypt_rounds=3"], "security.bcrypt_rounds: 3 is less than the minimum of 4"),
     (["storage.url=postgres"], "storage.url: 'postgres' does not match"),
@@ -172,3 +172,36 @@ def test_a_mapped_session_lifetime_beyond_the_configured_maximum_stops_start_up(
 def test_a_dialect_setting_the_mapping_does_not_declare_stops_start_up(capsys, setting, reason):
     assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", setting]) == 2
     assert capsys.readouterr().err == f"facade: {ROOT / 'mappings'}/{reason}\n"
+
+
+LEGACY_PAIR = ("qpujpkjvoudsylho", "Zk3mW9aQ7rT2xY5bN8cV1dF4gH6jK0lP")
+
+
+async def test_an_app_pair_legacy_clients_carry_is_entered_as_it_is(aiohttp_client, make_config, db_path, rows,
+                                                                     capsys, outbox_path):
+    def cli(*argv: str):
+        return asyncio.to_thread(main, ["apps", "add", *argv, "--config", str(ROOT / "config.yaml"),
+                                        "--set", f"storage.url=sqlite:///{db_path}"])
+    app_id, secret = LEGACY_PAIR
+    assert await cli("--name", "shipped", "--app-id", app_id, "--app-secret", secret) == 0
+    assert json.loads(capsys.readouterr().out) == {"app_id": app_id, "app_secret": secret}
+    assert secret not in str(rows("SELECT * FROM apps"))
+    client = await aiohttp_client(init_app(make_config()))
+    # The CommonLib client's exact request: every parameter in the query, the pair first.
+    response = await client.get(f"/api/cloud_user/code/get?app_id={app_id}&app_secret={secret}"
+                                "&phone=13800138000&type=0")
+    assert await response.text() == '{"code":1,"msg":"数据返回成功！","data":null}'
+    assert await cli("--app-id", app_id, "--app-secret", secret) == 2
+    assert capsys.readouterr().err == f"facade: apps add: an app with id {app_id} exists already\n"
+
+
+@pytest.mark.parametrize("pair, reason", [
+    (("QPUJPKJVOUDSYLHO", LEGACY_PAIR[1]), "an app id is 16 lowercase letters or digits, its secret 32 letters or digits"),
+    ((LEGACY_PAIR[0], "short"), "an app id is 16 lowercase letters or digits, its secret 32 letters or digits"),
+    ((LEGACY_PAIR[0], None), "give both --app-id and --app-secret, or neither")])
+def test_a_pair_of_the_wrong_shape_is_refused(db_path, rows, capsys, pair, reason):
+    argv = ["--app-id", pair[0]] + (["--app-secret", pair[1]] if pair[1] else [])
+    assert main(["apps", "add", *argv, "--config", str(ROOT / "config.yaml"),
+                 "--set", f"storage.url=sqlite:///{db_path}"]) == 2
+    assert capsys.readouterr().err == f"facade: apps add: {reason}\n"
+    assert rows("SELECT * FROM apps") == []

@@ -13,6 +13,8 @@ from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid
                                   RateLimited, TokenInvalid, WeakPassword, WrongPassword)
 from tests.conftest import outbox
 
+pytestmark = pytest.mark.every_backend
+
 PHONE = "13800138000"
 
 
@@ -55,10 +57,28 @@ async def test_who_may_get_a_code_depends_on_its_purpose(core):
 
 
 async def test_a_right_code_works_once(core):
+    """verify_code marks a code right and leaves it to the next step to spend."""
     code = await send(core)
     await core.verify_code(target=PHONE, purpose="register", code=code)
+    await core.verify_code(target=PHONE, purpose="register", code=code)  # still unspent
+    await core.register(phone=PHONE, password="pw", verified_code=True)
     with pytest.raises(CodeInvalid):
         await core.verify_code(target=PHONE, purpose="register", code=code)
+
+
+async def test_a_verified_code_waits_for_its_registration_longer_than_it_lives(core, clock):
+    await core.verify_code(target=PHONE, purpose="register", code=await send(core))
+    clock.now += 1200  # a slow form: beyond the code's 300 s, within the flow's 1800 s
+    await core.register(phone=PHONE, password="pw", verified_code=True)
+
+
+async def test_registering_with_a_verified_code_needs_one_for_that_number(core):
+    await core.verify_code(target=PHONE, purpose="register", code=await send(core))
+    with pytest.raises(CodeInvalid):
+        await core.register(phone="13900139000", password="pw", verified_code=True)
+    await send(core, target="13700137000")  # sent, never verified
+    with pytest.raises(CodeInvalid):
+        await core.register(phone="13700137000", password="pw", verified_code=True)
 
 
 async def test_a_code_expires(core, clock):
@@ -83,9 +103,10 @@ async def test_wrong_tries_kill_the_code_until_a_new_one_is_sent(core, clock, le
 
 
 async def test_sixteen_concurrent_submissions_of_one_code_succeed_once(core):
-    code = await send(core)
-    results = await asyncio.gather(*(core.verify_code(target=PHONE, purpose="register", code=code)
-                                     for _ in range(16)), return_exceptions=True)
+    await core.register(phone=PHONE, password="pw")
+    code = await send(core, purpose="reset_password")
+    results = await asyncio.gather(*(core.reset_password(target=PHONE, password=f"new-{i}", code=code)
+                                     for i in range(16)), return_exceptions=True)
     assert results.count(None) == 1
     assert all(isinstance(r, CodeInvalid) for r in results if r is not None)
 

@@ -72,7 +72,7 @@ async def test_a_parameter_limited_to_json_is_not_read_from_the_query(probe):
     await expect(response, 400, '{"result": "0001"}')
 
 
-@pytest.mark.parametrize("ttl", ["abc", "1.5", [1], True, 0, 10 ** 9])
+@pytest.mark.parametrize("ttl", ["abc", "1.5", [1], True, 0, -5])
 async def test_a_bad_number_is_refused_and_nothing_is_written(probe, rows, ttl):
     await register(probe)
     before = rows.snapshot()

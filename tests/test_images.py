@@ -10,11 +10,12 @@ from tests.images import PHP, SVG, image, png_claiming
 
 
 @pytest.mark.parametrize("fmt, ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp")])
-async def test_each_allowed_format_is_kept_under_a_server_made_name(core, tmp_path, fmt, ext):
+async def test_each_allowed_format_is_kept_under_a_server_made_name(core, fmt, ext):
     data = image(fmt)
     stored = await core.store_avatar(image=data)
     assert stored.name.endswith(f".{ext}") and len(stored.name) == 32 + 1 + len(ext)
-    assert (tmp_path / "files" / "avatars" / stored.name).read_bytes() == data
+    kept = await core.file(images.AVATARS, stored.name)
+    assert (kept.data, kept.media_type) == (data, images.MEDIA_TYPES[ext])
 
 
 @pytest.mark.parametrize("data", [
@@ -22,10 +23,10 @@ async def test_each_allowed_format_is_kept_under_a_server_made_name(core, tmp_pa
     pytest.param(image("PNG")[:40], id="truncated"), pytest.param(image("PNG", (64, 64))[:-30], id="cut-short"), pytest.param(image("BMP"), id="bmp"),
     pytest.param(png_claiming(50000, 50000), id="bomb"), pytest.param(image("PNG", (4097, 1)), id="too-wide"),
     pytest.param(image("PNG") + b"\0" * images.MAX_BYTES, id="too-large")])
-async def test_anything_else_is_refused_and_nothing_is_written(core, tmp_path, data):
+async def test_anything_else_is_refused_and_nothing_is_written(core, rows, data):
     with pytest.raises(InvalidImage):
         await core.store_avatar(image=data)
-    assert not (tmp_path / "files" / "avatars").exists() or not any((tmp_path / "files" / "avatars").iterdir())
+    assert rows("SELECT * FROM files") == []
 
 
 def test_the_limits_are_the_issues():
@@ -40,3 +41,19 @@ async def test_registration_takes_only_an_avatar_this_server_stored(core):
     for name in ("../../etc/passwd", "0" * 32 + ".png", stored.name.upper()):
         with pytest.raises(InvalidParameter):
             await core.register(phone="13900139000", password="pw", avatar=name)
+
+
+async def test_an_upload_no_user_took_is_swept_once_its_flow_is_over(core, clock, rows):
+    from facade.core.flows import FLOW_TTL, FlowStep
+    from facade.core.sweep import Housekeeping
+    step = FlowStep(None, live=False, start=True)
+    await core.call("send_code", {"target": "13800138000", "purpose": "register"}, step)
+    kept = await core.store_avatar(image=image(), flow=step.started)
+    taken = await core.store_avatar(image=image())
+    await core.register(phone="13900139000", password="pw", avatar=taken.name)
+    keeper = Housekeeping(core._store, windows=[900], clock=clock)
+    await keeper.sweep()
+    assert {r["name"] for r in rows("SELECT name FROM files")} == {kept.name, taken.name}  # the flow lives
+    clock.now += FLOW_TTL + 1
+    assert (await keeper.sweep())["files"] == 1
+    assert [r["name"] for r in rows("SELECT name FROM files")] == [taken.name]  # a user refers to it

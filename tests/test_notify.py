@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from contextlib import AsyncExitStack
 from datetime import datetime, timezone
 from email import message_from_bytes, policy
@@ -24,6 +23,7 @@ from facade.core import UserCore
 from facade.core.outcomes import CodeInvalid, DeliveryFailed
 from facade.core.passwords import PasswordHasher
 from tests.cloud import Cloud, fail, ok
+from tests.servers import free_port
 from tests.conftest import ROOT, outbox
 
 PHONE = "13800138000"
@@ -31,25 +31,17 @@ SENDER = "codes@facade.example"
 CONFIG_FILE = ROOT / "config.yaml"
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on: the OS just handed it out and took it back."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def text(code: str) -> str:
     return f"您的注册验证码是{code}，5分钟内有效。"
 
 
 @pytest.fixture
-async def core_with(store, clock, make_config, tmp_path):
+async def core_with(store, clock, make_config):
     """Like conftest's ``core``, but delivering as config built from ``overrides`` says."""
     async with AsyncExitStack() as notifiers:
         async def make(*overrides: str) -> UserCore:
             notifier = await notifiers.enter_async_context(notify.from_config(make_config(*overrides)))
             return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
-                            files=tmp_path / "files",
                             notifier=notifier, clock=clock)
         yield make
 

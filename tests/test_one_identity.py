@@ -9,6 +9,8 @@ import pytest
 from tests.cloud import PHONE, Cloud, ok
 from tests.test_istatus import b64, register as istatus_register
 
+pytestmark = pytest.mark.every_backend
+
 PASSWORD = "s3cret-pw"
 
 
@@ -46,7 +48,7 @@ async def test_an_istatus_email_user_logs_in_through_express_with_that_email(clo
     response = await istatus_register(cloud.client, outbox_path, "Ann@Example.com", PASSWORD)
     assert json.loads(await response.text())["status"]["status_code"] == "200"
     login = await express_login(cloud.client, "ann@example.com")
-    assert (login["code"], login["data"]["userId"], login["data"]["userName"]) == (0, 1, None)
+    assert (login["code"], login["data"]["userId"], login["data"]["userName"]) == (0, 1, "ann@example.com")
 
 
 async def test_a_cloud_user_registration_logs_in_through_express_and_istatus(cloud):

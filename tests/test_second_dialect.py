@@ -2,20 +2,15 @@
 served without any Python change, over the same users."""
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 
 import aiohttp
 import pytest
 
 from facade.app import init_app
 from tests.conftest import ROOT
+from tests.servers import Served
 from tests.test_express import ALICE, OK
 
 
@@ -40,51 +35,24 @@ async def test_both_copies_serve_the_same_users(aiohttp_client, make_config, two
     assert [r["origin"] for r in rows("SELECT origin FROM sessions")] == ["express"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def wait_for_health(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            assert server.poll() is None, server.stderr.read()
-            try:
-                async with http.get(f"{base}/_facade/health") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-    raise AssertionError("facade serve did not become healthy")
-
-
 async def test_facade_serve_runs_the_copy_as_a_second_dialect(tmp_path, two_dialects):
-    port = free_port()
     database = tmp_path / "new" / "folder" / "f.db"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "config.yaml"), "--port", str(port),
-         "--set", f"mappings.dir={two_dialects}", "--set", f"storage.url=sqlite:///{database}",
-         "--set", "security.bcrypt_rounds=4"],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
+    server = Served(f"mappings.dir={two_dialects}", f"storage.url=sqlite:///{database}", "security.bcrypt_rounds=4",
+                    cwd=tmp_path)
     try:
-        await wait_for_health(base, server)
+        await server.healthy()
         async with aiohttp.ClientSession() as http:
-            async with http.get(f"{base}/_facade/health") as response:
+            async with http.get(f"{server.base}/_facade/health") as response:
                 assert (response.headers["Content-Type"], await response.text()) == (
                     "application/json; charset=utf-8", '{"status":"ok"}')
-            async with http.post(f"{base}/express/login/api/userRegister/v1", data=ALICE) as response:
+            async with http.post(f"{server.base}/express/login/api/userRegister/v1", data=ALICE) as response:
                 assert await response.text() == OK
-            async with http.post(f"{base}/courier/login/api/login/v1",
+            async with http.post(f"{server.base}/courier/login/api/login/v1",
                                  params={"loginInfo": "13800138000", "pwd": ALICE["pwd1"]}) as response:
                 body = json.loads(await response.text())
         assert body["code"] == 0 and body["data"]["userName"] == "alice"
         assert database.is_file()
     finally:
-        server.terminate()
-        _, log = server.communicate(timeout=10)
-    assert "POST /courier/login/api/login/v1 200" in log  # the access log works...
-    assert ALICE["pwd1"] not in log and body["data"]["authorization"] not in log  # ...and keeps secrets out
+        server.stop()
+    assert "POST /courier/login/api/login/v1 200" in server.log  # the access log works...
+    assert ALICE["pwd1"] not in server.log and body["data"]["authorization"] not in server.log  # ...keeps secrets out

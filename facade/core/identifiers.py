@@ -1,16 +1,20 @@
 """How phone numbers, e-mail addresses and usernames are checked and compared.
 
 Every identifier is stored and compared in one normalised form, so
-"+86 138-0013-8000" and "13800138000" are the same phone. A username may
-not look like a phone or an e-mail address: login picks the column by the
-identifier's shape, and that only stays unambiguous if shapes never overlap.
+"+86 138-0013-8000", "8613800138000" and "13800138000" are the same phone.
+A username may look like anything, a phone number or an address included
+(the legacy servers set no rule): a login whose identifier has a phone's or
+an address's shape looks for that phone or address first, then for the
+username, as the legacy express server did.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import suppress
 
 from facade.core.outcomes import InvalidEmail, InvalidPhone, InvalidUsername
+from facade.core.ports import Identifier
 
 MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_NOISE = re.compile(r"[\s\-()]")
@@ -22,11 +26,18 @@ _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^
 USERNAME_MAX = 64
 
 
+# What callers put before a mainland number: the country code (the forms clients write it in), a trunk
+# 0, and 17951 (China Mobile's IP dialling prefix), which old web clients accepted in the number field.
+DIAL_PREFIXES = ("+86", "0086", "86", "17951", "0")
+
+
 def phone(raw: str) -> str:
     digits = _PHONE_NOISE.sub("", raw)
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix):]
+    if not MAINLAND_MOBILE.fullmatch(digits):
+        for prefix in DIAL_PREFIXES:
+            if digits.startswith(prefix) and MAINLAND_MOBILE.fullmatch(digits[len(prefix):]):
+                digits = digits[len(prefix):]
+                break
     if not MAINLAND_MOBILE.fullmatch(digits):
         raise InvalidPhone("not a mainland mobile number")
     return digits
@@ -41,13 +52,13 @@ def email(raw: str) -> str:
 
 def username(raw: str) -> str:
     """The display form; raises if the name is unusable."""
-    value = unicodedata.normalize("NFC", raw.strip())
+    value = raw.strip()
+    if not (value.isascii() and value.isprintable()):  # printable ASCII is its own NFC and holds no controls
+        value = unicodedata.normalize("NFC", value)
+        if any(unicodedata.category(ch).startswith("C") for ch in value):
+            raise InvalidUsername("control characters")
     if not value or len(value) > USERNAME_MAX:
         raise InvalidUsername("empty or longer than %d" % USERNAME_MAX)
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise InvalidUsername("control characters")
-    if "@" in value or _looks_like_phone(value):
-        raise InvalidUsername("looks like a phone or an e-mail address")
     return value
 
 
@@ -57,6 +68,8 @@ def username_key(display: str) -> str:
 
 
 def _looks_like_phone(value: str) -> bool:
+    if not value or value[0] not in "+0123456789(":  # no phone begins otherwise: the quick answer
+        return False
     try:
         phone(value)
     except InvalidPhone:
@@ -64,18 +77,21 @@ def _looks_like_phone(value: str) -> bool:
     return True
 
 
-def contact(raw: str) -> tuple[str, str, str]:
-    """Where a code for ``raw`` goes: (channel, store column, normalised value)."""
+def contact(raw: str) -> tuple[str, Identifier]:
+    """Where a code for ``raw`` goes: its channel, and the phone or e-mail address."""
     if "@" in raw:
-        return "email", "email", email(raw)
-    return "sms", "phone", phone(raw)
+        return "email", Identifier("email", email(raw))
+    return "sms", Identifier("phone", phone(raw))
 
 
-def classify(identifier: str) -> tuple[str, str]:
-    """The store column a login identifier names, and its normalised value."""
+def classify(identifier: str) -> list[Identifier]:
+    """What a login identifier may name, normalised, in the order to look: an address or a phone by
+    its shape first, then a username (which may have any shape)."""
     value = identifier.strip()
+    named = [Identifier("username", username_key(value))] if value else []
     if "@" in value:
-        return "email", email(value)
-    if _looks_like_phone(value):
-        return "phone", phone(value)
-    return "username_key", username_key(value)
+        with suppress(InvalidEmail):
+            return [Identifier("email", email(value)), *named]
+    elif _looks_like_phone(value):
+        return [Identifier("phone", phone(value)), *named]
+    return named

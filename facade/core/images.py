@@ -17,6 +17,7 @@ MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "web
 AVATARS = "avatars"  # the folder, under the core's files, that avatars are kept in
 AVATAR_NAME = re.compile(r"[0-9a-f]{32}\.(%s)" % "|".join(FORMATS.values()))  # the names the core makes
 MAX_BYTES = 2 * 1024 * 1024
+CLIENT_HOURLY_BYTES = 8 * MAX_BYTES  # what one client address may upload in any hour, unless config says otherwise
 MAX_SIDE = 4096
 
 

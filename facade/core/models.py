@@ -2,7 +2,8 @@
 these fields (``$user.username``); it checks the references at start-up."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class User:
     extra: str | None
     created_at: float
     updated_at: float
+    phone_verified: bool = False  # a code proved the phone
+    email_verified: bool = False
+    legacy_ids: Mapping[str, str] = field(default_factory=dict)  # namespace -> the id a legacy system showed
 
 
 @dataclass(frozen=True)

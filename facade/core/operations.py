@@ -16,7 +16,9 @@ _MARK = "__facade_operation__"
 SESSION = "session"   # the caller's Session, found through the dialect's session carrier
 ORIGIN = "origin"     # the name of the dialect serving the request
 APP = "app"           # the app id the request was checked against, or None
-ENGINE_SUPPLIED = (SESSION, ORIGIN, APP)
+CLIENT = "client"     # the client's address (behind trusted proxies, the one they name)
+FLOW = "flow"         # the secret of the client's live flow, or None
+ENGINE_SUPPLIED = (SESSION, ORIGIN, APP, CLIENT, FLOW)
 
 
 def operation(fn: Callable) -> Callable:

@@ -80,6 +80,16 @@ class OutOfOrder(InvalidInput):
     id = "out_of_order"
 
 
+class NoRoute(InvalidInput):
+    """A path no route serves, inside a dialect's URL space."""
+    id = "no_route"
+
+
+class WrongMethod(InvalidInput):
+    """A path some route serves, with a method none of them takes."""
+    id = "wrong_method"
+
+
 class ConfigKeyInvalid(InvalidInput):
     """A per-user config key that is empty or longer than its limit."""
     id = "config_key_invalid"
@@ -141,6 +151,11 @@ class CodeAttemptsExceeded(CodeInvalid):
 
 class RateLimited(Outcome):
     id = "rate_limited"
+
+
+class LoginThrottled(RateLimited):
+    """Too many failed logins for this account or from this client: wait, then try again."""
+    id = "login_throttled"
 
 
 class AppInvalid(Outcome):

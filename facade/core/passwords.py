@@ -1,22 +1,27 @@
-"""bcrypt password hashing, off the event loop, with a bound on concurrency.
+"""Password hashing and checking, off the event loop, with a bound on concurrency.
 
-Passwords are pre-hashed with SHA-256 (base64, 44 bytes) before bcrypt, so
-long passwords are neither truncated at bcrypt's 72-byte limit nor refused.
+New passwords get the facade's own scheme (bcrypt over a SHA-256 pre-hash, so
+long passwords are neither truncated at bcrypt's 72-byte limit nor refused).
+Stored hashes name their scheme (facade/core/hashers.py); an imported legacy
+hash is checked by its own scheme, and the login that succeeds with it stores
+the facade's own in its place.
+
+Every check costs at least what the decoy costs (a check against the hash of
+an unknown user), so neither an unknown account nor a legacy hash (an md5 is
+checked in microseconds) can be told apart by timing.
 """
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import secrets
+import time
 
-import bcrypt
+from facade.core import hashers
 
 DEFAULT_ROUNDS = 12
-
-
-def _prehash(password: str) -> bytes:
-    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+# What an account's password becomes when someone who proved its phone or address takes it over:
+# no password matches it (the prover sets one by a reset).
+DISABLED = "disabled:"
 
 
 class PasswordHasher:
@@ -24,23 +29,45 @@ class PasswordHasher:
         self.rounds = rounds
         self._slots = asyncio.Semaphore(max_concurrent)
         self._decoy: str | None = None
+        self._decoy_seconds = 0.0
+        self.checks = 0  # hash checks run, decoys included: what a throttled attempt never adds to
 
     async def hash(self, password: str) -> str:
-        salt = bcrypt.gensalt(self.rounds)
         async with self._slots:
-            hashed = await asyncio.to_thread(bcrypt.hashpw, _prehash(password), salt)
-        return hashed.decode("ascii")
+            return await asyncio.to_thread(hashers.own_hash, password, self.rounds)
 
-    async def verify(self, password: str, hashed: str) -> bool:
+    async def verify(self, password: str, stored: str) -> bool:
+        if stored.startswith(DISABLED):
+            await self.waste_time(password)  # a disabled password costs what a wrong one does
+            return False
+        self.checks += 1
+        started = time.monotonic()
         async with self._slots:
-            return await asyncio.to_thread(bcrypt.checkpw, _prehash(password), hashed.encode("ascii"))
+            matched = await asyncio.to_thread(_verify, password, stored)
+        await asyncio.sleep(max(0.0, self._decoy_seconds - (time.monotonic() - started)))
+        return matched
+
+    def needs_upgrade(self, stored: str) -> bool:
+        """A legacy scheme, or the facade's own at a lower cost than configured."""
+        return hashers.needs_upgrade(stored, self.rounds)
 
     async def prepare(self) -> None:
-        """Makes the decoy hash now, so the first unknown-user login costs what every other does."""
+        """Makes the decoy hash now, and times a check against it: what every check must cost."""
         self._decoy = await self.hash(secrets.token_hex(16))
+        started = time.monotonic()
+        await self.verify(secrets.token_hex(16), self._decoy)
+        self._decoy_seconds = time.monotonic() - started
+        self.checks = 0
 
     async def waste_time(self, password: str) -> None:
         """Spend what a real check costs, so an unknown user is not told apart by timing."""
         if self._decoy is None:
             await self.prepare()
         await self.verify(password, self._decoy)
+
+
+def _verify(password: str, stored: str) -> bool:
+    try:
+        return hashers.verify(password, stored)
+    except ValueError:  # a stored value no scheme reads: nothing matches it
+        return False

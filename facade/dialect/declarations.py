@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from jsonschema.protocols import Validator
 
+from facade.core import ids
 from facade.core.outcomes import InvalidParameter, MissingParameter, OutOfOrder, Outcome
 from facade.dialect.sources import DEFAULT_SOURCES, Inputs
 from facade.dialect.templates import render
@@ -17,7 +18,12 @@ from facade.dialect.transforms import to_str
 
 ABSENT = object()
 PARAMS = "params"  # templates' name for the route's own parameters (``$params.password``)
+IDS = "ids"  # templates' name for the dialect's ids of the user the operation returns (``$ids.userId``)
 
+
+BODY, AS, SUCCESS = "body", "as", "success"  # an outcome entry's keys beside its slots, and what 'as' may say
+OWN_KEYS = (BODY, AS)
+FACTS = ("status", "method", "path", "timestamp")  # what an outcome's own body may name besides slots
 
 @dataclass(frozen=True)
 class Param:
@@ -134,7 +140,7 @@ class FlowEffects:
 @dataclass
 class Route:
     name: str
-    method: str
+    methods: tuple[str, ...]
     paths: tuple[str, ...]
     operation: str
     label: str
@@ -154,6 +160,10 @@ class Route:
 
     def matches(self, inputs: Inputs) -> bool:
         return all(c.holds(inputs) for c in self.conditions)
+
+    def served(self) -> list[tuple[str, str]]:
+        """Every method and path this route answers."""
+        return [(method, path) for path in self.paths for method in self.methods]
 
     @cached_property
     def uses_flow(self) -> bool:
@@ -178,11 +188,13 @@ class JsonStyle:
 
 @dataclass(frozen=True)
 class Carrier:
-    """Where the session token travels, tried in order, its wire form, and the
-    cookie that carries it back when the dialect keeps its session in one."""
+    """Where the session token travels, tried in order, its wire form, the
+    cookie that carries it back when the dialect keeps its session in one, and
+    the id a signed token names its holder by."""
     places: tuple[tuple[str, str], ...]
     token: str
     cookie: dict[str, Any] | None = None
+    audience: IdSpec | None = None
 
     def find(self, inputs: Inputs) -> str | None:
         for source, name in self.places:
@@ -204,6 +216,21 @@ class AppCredentials:
         return tuple(value if isinstance(value, str) else None for value in values)
 
 
+@dataclass(frozen=True)
+class IdSpec:
+    """One of a dialect's ids: its namespace in the core, how a user without an imported one gets
+    one, and how the wire carries it."""
+    namespace: str
+    rule: str
+    type: str
+
+    def of(self, user: Any) -> int | str | None:
+        value = ids.shown(user, self.namespace, self.rule)
+        if value is None:
+            return None
+        return int(value) if self.type == "integer" else str(value)
+
+
 @dataclass
 class Dialect:
     name: str
@@ -219,16 +246,37 @@ class Dialect:
     settings: dict[str, Any] = field(default_factory=dict)
     flow_cookie: dict[str, Any] | None = None  # the cookie naming the client's flow
     static: tuple[tuple[str, str], ...] = ()  # (URL prefix, core folder) served as files
+    ids: dict[str, IdSpec] = field(default_factory=dict)
+    url_space: tuple[str, ...] = ()  # path prefixes whose unserved paths get no_route / wrong_method
+
+    def owns(self, path: str) -> int:
+        """How long a prefix of ``path`` is in this dialect's URL space (0: none)."""
+        return max((len(p) for p in self.url_space if path.startswith(p if p.endswith("/") else p + "/") or path == p),
+                   default=0)
+
+    def ids_of(self, user: Any) -> dict[str, int | str | None]:
+        """What ``$ids.<name>`` shows for ``user``."""
+        return {name: spec.of(user) for name, spec in self.ids.items()}
 
     def success_body(self, route: Route, context: dict[str, Any]) -> tuple[int, Any]:
         slots = {**self.success.slots, **route.success, "data": render(route.data, context)}
         return slots.pop("status", self.success.status), render(self.success.body, slots)
 
-    def failure_body(self, outcome: type[Outcome], route: Route | None) -> tuple[int, Any]:
+    def failure_body(self, outcome: type[Outcome], route: Route | None,
+                     facts: dict[str, Any] | None = None) -> tuple[int, Any, bool]:
+        """The status and body for ``outcome``, and whether the body is in the dialect's envelope (an
+        entry's own 'body' is the legacy server's answer outside it). ``facts``: what an own body may
+        name about the request."""
+        entry = self._entry(outcome, route)
+        if entry.get(AS) == SUCCESS and route is not None:
+            return (*self.success_body(route, {}), True)
         slots = {**self.failure.slots, **self.outcomes["default"], **(route.failure if route else {}),
-                 **self._entry(outcome, route)}
+                 **{k: v for k, v in entry.items() if k not in OWN_KEYS}}
+        status = slots.pop("status", self.failure.status)
+        if BODY in entry:
+            return status, render(entry[BODY], {**slots, **(facts or {}), "status": status}), False
         body = route.failure_template if route and route.failure_template is not None else self.failure.body
-        return slots.pop("status", self.failure.status), render(body, slots)
+        return status, render(body, slots), True
 
     def _entry(self, outcome: type[Outcome], route: Route | None) -> dict[str, Any]:
         """The most specific entry for this outcome: its own id before its

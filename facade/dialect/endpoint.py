@@ -4,21 +4,20 @@ the success envelope. Failures leave as outcomes for the error middleware."""
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
-from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from facade.core.flows import FLOW_TTL
+from facade.core.flows import FLOW_TTL, FlowStep
 from facade.core.models import Session
-from facade.core.operations import APP, ORIGIN, SESSION
+from facade.core.operations import APP, CLIENT, FLOW, ORIGIN, SESSION
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
-from facade.dialect.declarations import PARAMS, Dialect, FlowEffects, Route
+from facade.dialect.declarations import IDS, PARAMS, Dialect, Route
 from facade.dialect.files import add_static
 from facade.dialect.responses import clear_cookie, respond, set_cookie
 from facade.dialect.sources import Inputs
 from facade.dialect.templates import render
-from facade.keys import APP_ID, CODECS, CORE, DIALECT, ROUTE
+from facade.keys import APP_ID, CLIENTS, CODECS, CORE, DIALECT, ROUTE
 
 
 class Endpoint:
@@ -27,21 +26,22 @@ class Endpoint:
         self.routes = routes
         self._body_limit = max((r.max_body_bytes or 0 for r in routes), default=0) or None
         self._supplied: dict[str, Callable[[web.Request, Inputs], Awaitable[Any]]] = {
-            SESSION: self._session, ORIGIN: self._origin, APP: self._app}
+            SESSION: self._session, ORIGIN: self._origin, APP: self._app, CLIENT: self._client, FLOW: self._flow_secret}
 
     async def handle(self, request: web.Request) -> web.Response:
         inputs, route = await self._prepare(request)
         # The session before the parameters: a caller who is not logged in learns nothing more.
         supplied = {name: await self._supplied[name](request, inputs) for name in route.supplied}
         wire = route.arguments(inputs)
-        result = await getattr(request.app[CORE], route.operation)(**wire, **supplied)
+        step = self._step(request, route, inputs, wire)
+        result = await request.app[CORE].call(route.operation, {**wire, **supplied}, step)
         context = {**self._context(request, result), PARAMS: wire}
         status, body = self.dialect.success_body(route, context)
         response = respond(self.dialect, route, status, body)
         if route.cookie is not None:
             COOKIE_EFFECTS[route.cookie](response, self.dialect.session.cookie, result, context)
-        if route.flow is not None:
-            await self._flow(request, response, route.flow, inputs, context)
+        if step is not None:
+            self._flow_cookie(response, step)
         return response
 
     async def _prepare(self, request: web.Request) -> tuple[Inputs, Route]:
@@ -56,23 +56,28 @@ class Endpoint:
         route = self._pick(inputs)
         request[ROUTE] = route
         if route.uses_flow:  # read only where needed: most routes of a flow dialect never touch it
-            inputs.flow = await request.app[CORE].flows.values(request.cookies.get(self.dialect.flow_cookie["name"]))
+            held = await request.app[CORE].flows.values(self._flow_cookie_value(request))
+            inputs.flow, inputs.flow_live = held or {}, held is not None
         return inputs, route
 
-    async def _flow(self, request: web.Request, response: web.Response, effects: FlowEffects, inputs: Inputs,
-                    context: dict[str, Any]) -> None:
-        flows, cookie = request.app[CORE].flows, self.dialect.flow_cookie
-        secret = request.cookies.get(cookie["name"])
-        if effects.end:
-            await flows.end(secret)
+    def _flow_cookie_value(self, request: web.Request) -> str | None:
+        return request.cookies.get(self.dialect.flow_cookie["name"])
+
+    def _step(self, request: web.Request, route: Route, inputs: Inputs, wire: dict[str, Any]) -> FlowStep | None:
+        """What success does to the client's flow, carried out by the core in the operation's transaction."""
+        effects = route.flow
+        if effects is None:
+            return None
+        keep = (lambda result: render(effects.keep, {**_fields(result), PARAMS: wire}) or {}) if effects.keep else None
+        return FlowStep(secret=self._flow_cookie_value(request), live=inputs.flow_live, start=effects.start,
+                        keep=keep, end=effects.end)
+
+    def _flow_cookie(self, response: web.Response, step: FlowStep) -> None:
+        cookie = self.dialect.flow_cookie
+        if step.end:
             clear_cookie(response, cookie)
-            return
-        values = render(effects.keep, context) or {}
-        if effects.start or not inputs.flow:  # a new flow: none was live, or this step begins one
-            await flows.end(secret)
-            set_cookie(response, cookie, await flows.start(values), FLOW_TTL)
-        else:
-            await flows.keep(secret, values)
+        elif step.started is not None:
+            set_cookie(response, cookie, step.started, FLOW_TTL)
 
     def _pick(self, inputs: Inputs) -> Route:
         for route in self.routes:
@@ -88,7 +93,7 @@ class Endpoint:
         wire = carrier.find(inputs)
         if wire is None:
             raise NotLoggedIn()
-        return await request.app[CODECS][carrier.token].session(wire, request.app[CORE], request.get(APP_ID))
+        return await request.app[CODECS][self.dialect.name].session(wire, request.app[CORE], request.get(APP_ID))
 
     async def _origin(self, request: web.Request, inputs: Inputs) -> str:
         return self.dialect.name
@@ -96,13 +101,23 @@ class Endpoint:
     async def _app(self, request: web.Request, inputs: Inputs) -> str | None:
         return request.get(APP_ID)
 
+    async def _client(self, request: web.Request, inputs: Inputs) -> str | None:
+        return request.app[CLIENTS].of(request)
+
+    async def _flow_secret(self, request: web.Request, inputs: Inputs) -> str | None:
+        return self._flow_cookie_value(request) if inputs.flow_live else None
+
     def _context(self, request: web.Request, result: Any) -> dict[str, Any]:
-        if not is_dataclass(result):
-            return {}
-        context = {f.name: getattr(result, f.name) for f in fields(result)}
+        context = _fields(result)
+        if "user" in context:
+            context[IDS] = self.dialect.ids_of(context["user"])
         if "token" in context and self.dialect.session is not None:
-            context["token"] = request.app[CODECS][self.dialect.session.token].encode(result)
+            context["token"] = request.app[CODECS][self.dialect.name].encode(result)
         return context
+
+
+def _fields(result: Any) -> dict[str, Any]:
+    return {f.name: getattr(result, f.name) for f in fields(result)} if is_dataclass(result) else {}
 
 
 def _issue(response: web.Response, cookie: dict[str, Any], result: Any, context: dict[str, Any]) -> None:
@@ -116,14 +131,14 @@ def _clear(response: web.Response, cookie: dict[str, Any], result: Any, context:
 COOKIE_EFFECTS = {"issue": _issue, "clear": _clear}
 
 
-def add_routes(app: web.Application, dialects: list[Dialect], files: Path) -> None:
-    """Every dialect's routes, and the core's files it serves (``files`` is the core's folder)."""
+def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
+    """Every dialect's routes, and the core's files it serves."""
     for dialect in dialects:
         grouped: dict[tuple[str, str], list[Route]] = {}
         for route in dialect.routes:
-            for path in route.paths:
-                grouped.setdefault((route.method, path), []).append(route)
+            for method, path in route.served():
+                grouped.setdefault((method, path), []).append(route)
         for (method, path), routes in grouped.items():
             app.router.add_route(method, path, Endpoint(dialect, routes).handle)
         for prefix, serves in dialect.static:
-            add_static(app, prefix, files, serves)
+            add_static(app, prefix, serves)

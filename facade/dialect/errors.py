@@ -7,14 +7,17 @@ rendered as the 'internal' outcome, so a client never sees a traceback.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from facade.core.outcomes import Internal, Outcome
+from aiohttp.web_urldispatcher import MatchInfoError
+
+from facade.core.outcomes import Internal, NoRoute, Outcome, WrongMethod
 from facade.dialect.responses import ContractViolation, clear_cookie, respond
-from facade.keys import DIALECT, REQUEST_ID, ROUTE
+from facade.keys import DIALECT, DIALECTS, REQUEST_ID, ROUTE
 
 log = logging.getLogger("facade.requests")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -32,9 +35,24 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
     return response
 
 
+def _unmatched(request: web.Request) -> None:
+    """A path or method no route serves, inside a dialect's URL space, is that dialect's outcome."""
+    info = request.match_info
+    if not isinstance(info, MatchInfoError):
+        return
+    owners = [d for d in request.app[DIALECTS] if d.owns(request.path)]
+    if not owners:
+        return  # outside every dialect: aiohttp's plain 404 or 405 stands
+    request[DIALECT] = max(owners, key=lambda d: d.owns(request.path))
+    if info.http_exception.status == 405:
+        raise WrongMethod(f"{request.method} {request.path}")
+    raise NoRoute(request.path)
+
+
 @web.middleware
 async def outcome_responses(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        _unmatched(request)
         return await handler(request)
     except (web.HTTPException, ContractViolation):
         raise
@@ -48,8 +66,11 @@ async def outcome_responses(request: web.Request, handler: Handler) -> web.Strea
     if dialect is None:
         raise web.HTTPInternalServerError()
     route = request.get(ROUTE)
-    status, body = dialect.failure_body(kind, route)
-    response = respond(dialect, route, status, body)
+    facts = {"method": request.method, "path": request.path, "timestamp": int(time.time() * 1000)}
+    status, body, enveloped = dialect.failure_body(kind, route, facts)
+    response = respond(dialect, route, status, body, checked=enveloped)
+    if kind is WrongMethod:
+        response.headers["Allow"] = request.match_info.http_exception.headers.get("Allow", "")
     if route is not None and route.cookie == "clear":  # a logout also clears a dead or unknown cookie
         clear_cookie(response, dialect.session.cookie)
     return response

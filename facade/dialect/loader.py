@@ -16,10 +16,11 @@ from typing import Any
 import jsonschema
 import yaml
 
+from facade import yamlfile
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import OUTCOMES, Outcome
-from facade.dialect.declarations import (ABSENT, PARAMS, AppCredentials, Carrier, Condition, Dialect, Envelope,
-                                         FlowEffects, JsonStyle, Param, Route)
+from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier, Condition, Dialect, Envelope,
+                                         FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import TRANSFORMS, to_str
@@ -66,6 +67,7 @@ class _Loader:
         self.schemas_dir = schemas_dir
         self.validate = validate
         self.schema = jsonschema.Draft202012Validator(_mapping_schema())
+        self._schemas: dict[str, dict[str, Any]] = {}  # response schemas by name, each read and checked once
 
     def dialect(self, file: Path) -> Dialect:
         raw = self._read(file)
@@ -79,7 +81,7 @@ class _Loader:
 
     def _read(self, file: Path) -> dict[str, Any]:
         try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+            raw = yamlfile.safe_load(file.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise MappingError(str(file), FILE_LEVEL, f"not valid YAML: {_yaml_reason(error)}") from None
         error = _deepest(jsonschema.exceptions.best_match(self.schema.iter_errors(raw)))
@@ -91,17 +93,18 @@ class _Loader:
         style = raw["json"]
         settings = _settings(raw.get("settings", {}), self.settings.get(file.stem, {}), file.stem)
         success, failure = (_envelope(raw["envelope"][k], k, settings) for k in ("success", "failure"))
-        outcomes = _outcome_table(raw["outcomes"], failure, "outcomes")
-        session = raw.get("session")
-        carrier = Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"],
-                          session.get("cookie")) if session else None
+        outcomes = _outcome_table(raw["outcomes"], failure, "outcomes", settings)
+        id_specs = {name: IdSpec(f"{file.stem}.{name}", spec["from"], spec["type"])
+                    for name, spec in raw.get("ids", {}).items()}
+        carrier = _carrier(raw.get("session"), id_specs)
         dialect = Dialect(
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
             validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
             settings=settings, flow_cookie=raw.get("flow", {}).get("cookie"),
-            static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())))
+            static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())), ids=id_specs,
+            url_space=_as_tuple(raw.get("url_space", ())))
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_dispatch(dialect.routes)
         return dialect
@@ -113,6 +116,11 @@ class _Loader:
         return jsonschema.Draft202012Validator(schema) if self.validate else None
 
     def _load_schema(self, name: str) -> dict[str, Any]:
+        if name not in self._schemas:
+            self._schemas[name] = self._read_schema(name)
+        return self._schemas[name]
+
+    def _read_schema(self, name: str) -> dict[str, Any]:
         path = self.schemas_dir / name
         try:
             schema = json.loads(path.read_text(encoding="utf-8"))
@@ -125,7 +133,7 @@ class _Loader:
 
     def _route(self, raw: dict[str, Any], dialect: Dialect) -> Route:
         paths = _as_tuple(raw["path"])
-        label = f"{raw['method']} {paths[0]} ({raw['name']})"
+        label = f"{'|'.join(_as_tuple(raw['method']))} {paths[0]} ({raw['name']})"
         if any(p.startswith(RESERVED) for p in paths):
             raise _RouteError(label, f"paths under {RESERVED} are reserved for the facade itself")
         try:
@@ -143,7 +151,8 @@ class _Loader:
         _check_lifetimes(params, self.session_ttl_max)
         data = compile_template(raw.get("data"), dialect.settings)
         targets = {p.target for p in params}
-        known = lambda path: _result_has(signature, path) or _is_param(path, targets)  # noqa: E731
+        known = lambda path: (_result_has(signature, path) or _is_param(path, targets)  # noqa: E731
+                              or _is_id(path, dialect, signature))
         check_refs(data, known)
         flow = _flow_effects(raw.get("flow"), dialect, known, params)
         success, failure = raw.get("success", {}), raw.get("failure", {})
@@ -152,12 +161,13 @@ class _Loader:
         failure_template = _failure_template(raw.get("failure_body"), dialect)
         _check_cookie(raw.get("cookie"), signature, dialect)
         return Route(
-            name=raw["name"], method=raw["method"], paths=paths, operation=raw["operation"], label=label,
+            name=raw["name"], methods=_as_tuple(raw["method"]), paths=paths, operation=raw["operation"], label=label,
             conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
             params=params, checks=checks, success=success, failure=failure, data=data, flow=flow,
             failure_template=failure_template, max_body_bytes=raw.get("max_body_bytes"),
             supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=raw.get("cookie"),
-            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", route_level=True),
+            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", dialect.settings,
+                                    route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator)
 
 
@@ -216,6 +226,25 @@ def _settings(declared: dict[str, Any], chosen: dict[str, Any], dialect: str) ->
     return {**declared, **chosen}
 
 
+def _carrier(session: dict[str, Any] | None, id_specs: dict[str, IdSpec]) -> Carrier | None:
+    if session is None:
+        return None
+    audience = session.get("audience")
+    if audience is not None and audience not in id_specs:
+        raise ValueError(f"session.audience: {audience!r} is not among the mapping's ids "
+                         f"({', '.join(id_specs) or 'none'})")
+    if (audience is None) != (session["token"] != "jwt_hs256"):
+        raise ValueError("session.audience: a jwt_hs256 token names its holder by one of the mapping's ids, "
+                         "and no other token does")
+    return Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"], session.get("cookie"),
+                   id_specs.get(audience))
+
+
+def _is_id(path: tuple[str, ...], dialect: Dialect, signature: Signature) -> bool:
+    """``$ids.userId``: the dialect's id of the user the operation returns."""
+    return len(path) == 2 and path[0] == IDS and path[1] in dialect.ids and _result_has(signature, ("user",))
+
+
 def _is_param(path: tuple[str, ...], targets: set[str]) -> bool:
     """``$params.password``: what the request said, after its transforms."""
     return len(path) == 2 and path[0] == PARAMS and path[1] in targets
@@ -228,15 +257,29 @@ def _check_slots(entry: dict[str, Any], envelope: Envelope, where: str) -> None:
                          f"({', '.join(envelope.slots) or 'none'})")
 
 
-def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str,
+def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str, settings: dict[str, Any],
                    route_level: bool = False) -> dict[str, dict[str, Any]]:
     if route_level and "default" in raw:
         raise ValueError(f"{where}: 'default' belongs in the dialect's outcomes, not a route's")
+    table = {}
     for outcome_id, entry in raw.items():
+        here = f"{where}.{outcome_id}"
         if outcome_id != "default" and outcome_id not in OUTCOMES:
             raise ValueError(f"{where}: unknown outcome {outcome_id!r}")
-        _check_slots(entry, failure, f"{where}.{outcome_id}")
-    return dict(raw)
+        if AS in entry and not route_level:
+            raise ValueError(f"{here}: 'as' belongs in a route's outcomes, which have a success to answer with")
+        _check_slots({k: v for k, v in entry.items() if k not in OWN_KEYS}, failure, here)
+        table[outcome_id] = {**entry, **({BODY: _own_body(entry[BODY], failure, here, settings)} if BODY in entry else {})}
+    return table
+
+
+def _own_body(raw: Any, failure: Envelope, where: str, settings: dict[str, Any]) -> Any:
+    template = compile_template(raw, settings)
+    try:
+        check_refs(template, lambda path: len(path) == 1 and (path[0] in failure.slots or path[0] in FACTS))
+    except ValueError as error:
+        raise ValueError(f"{where}.body: {error} (have: {', '.join([*failure.slots, *FACTS])})") from None
+    return template
 
 
 def _as_tuple(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -347,23 +390,29 @@ def _check_dispatch(routes: list[Route]) -> None:
     """Routes sharing a method and path are told apart by 'when'; one without it must come last."""
     seen: dict[tuple[str, str], list[Route]] = {}
     for route in routes:
-        for path in route.paths:
-            for earlier in seen.setdefault((route.method, path), []):
+        for method, path in route.served():
+            for earlier in seen.setdefault((method, path), []):
                 if not earlier.conditions:
                     raise _RouteError(route.label, f"unreachable: {earlier.label} has no 'when' and answers first")
                 if set(earlier.conditions) == set(route.conditions):
                     raise _RouteError(route.label, f"unreachable: {earlier.label} has the same 'when'")
-            seen[(route.method, path)].append(route)
+            seen[(method, path)].append(route)
 
 
 def _check_no_overlap(dialects: list[Dialect]) -> None:
     owner: dict[tuple[str, str], Dialect] = {}
     for dialect in dialects:
         for route in dialect.routes:
-            for path in route.paths:
-                other = owner.setdefault((route.method, _shape(path)), dialect)
+            for method, path in route.served():
+                other = owner.setdefault((method, _shape(path)), dialect)
                 if other is not dialect:
-                    raise MappingError(dialect.file, route.label, f"{route.method} {path} is already served by {other.file}")
+                    raise MappingError(dialect.file, route.label, f"{method} {path} is already served by {other.file}")
+    spaces: dict[str, Dialect] = {}
+    for dialect in dialects:
+        for prefix in dialect.url_space:
+            other = spaces.setdefault(prefix, dialect)
+            if other is not dialect:
+                raise MappingError(dialect.file, FILE_LEVEL, f"url_space {prefix} is already {other.file}'s")
 
 
 def _shape(path: str) -> str:

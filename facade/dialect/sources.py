@@ -35,6 +35,7 @@ class Inputs:
         self.multipart: MultiDictProxy = _EMPTY
         self.json: dict[str, Any] = {}
         self.flow: dict[str, Any] = {}  # what the client's flow holds, for dialects that keep one
+        self.flow_live = False  # whether the client's flow was live when the request began
 
     @classmethod
     async def read(cls, request: web.Request, limit: int | None = None) -> "Inputs":

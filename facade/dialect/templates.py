@@ -6,8 +6,11 @@ context, and ``"$user.id|str"`` passes it through a filter from FILTERS
 literal string ``"$x"``; ``{$first: [$user.username, $user.passport, ""]}``
 is the first of its items that is not null (how a dialect fills a field the
 core may not have); ``{$join: ["static/", $name]}`` is their text end to
-end; ``{$if: setting, then: A, else: B}`` is A or B as the
-dialect's boolean setting says, settled once at start-up; everything else
+end; ``{$choose: $user.gender, from: {"1": 0, "2": 1}, else: 0}`` is the
+entry its value names (as text), else the ``else`` value (how a dialect says
+the core's values in its own codes); ``{$if: setting, then: A, else: B}`` is A or B as the
+dialect's boolean setting says, settled once at start-up; ``$settings.name`` is
+that setting's value, also settled at start-up; everything else
 is copied as it is. Templates are compiled once at start-up, where every
 reference is checked against the names the context will hold, so nothing
 is looked up by a string that was never checked, and nothing is ever
@@ -36,6 +39,7 @@ FILTERS: dict[str, Callable[[Any], Any]] = {
 FIRST = "$first"
 JOIN = "$join"
 IF = "$if"
+SETTINGS = "settings"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,23 @@ class Join:
 
 
 LISTS = {FIRST: First, JOIN: Join}  # {$first: [...]}, {$join: [...]}
+CHOOSE = "$choose"
+
+
+@dataclass(frozen=True)
+class Choose:
+    value: Any
+    table: dict[str, Any]
+    otherwise: Any
+
+    @property
+    def items(self) -> tuple[Any, ...]:
+        return (self.value, *self.table.values(), self.otherwise)
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        value = render(self.value, context)
+        key = None if value is None else to_str(value)
+        return render(self.table[key], context) if key in self.table else render(self.otherwise, context)
 
 
 def compile_template(raw: Any, settings: dict[str, Any] | None = None) -> Any:
@@ -83,6 +104,8 @@ def compile_template(raw: Any, settings: dict[str, Any] | None = None) -> Any:
     settings = settings or {}
     if isinstance(raw, dict) and IF in raw:
         return compile_template(_settle(raw, settings), settings)
+    if isinstance(raw, dict) and CHOOSE in raw:
+        return _choose(raw, settings)
     for key, kind in LISTS.items():
         if isinstance(raw, dict) and key in raw:
             if len(raw) != 1 or not isinstance(raw[key], list) or not raw[key]:
@@ -98,12 +121,31 @@ def compile_template(raw: Any, settings: dict[str, Any] | None = None) -> Any:
         match = _REF.fullmatch(raw)
         if not match:
             raise ValueError(f"malformed reference {raw!r}")
-        names = match.group(2).split("|")[1:]
+        path, names = tuple(match.group(1).split(".")), match.group(2).split("|")[1:]
+        if path[0] == SETTINGS:
+            return _setting(raw, path, names, settings)
         unknown = [n for n in names if n not in FILTERS]
         if unknown:
             raise ValueError(f"{raw!r}: unknown filter {unknown[0]!r} (have: {', '.join(FILTERS)})")
-        return Ref(tuple(match.group(1).split(".")), tuple(FILTERS[n] for n in names))
+        return Ref(path, tuple(FILTERS[n] for n in names))
     return raw
+
+
+def _choose(raw: dict[str, Any], settings: dict[str, Any]) -> Choose:
+    if set(raw) != {CHOOSE, "from", "else"} or not isinstance(raw["from"], dict):
+        raise ValueError(f"{CHOOSE} takes exactly: {CHOOSE} (a value), from (a mapping), else")
+    if not all(isinstance(k, str) for k in raw["from"]):
+        raise ValueError(f"{CHOOSE}: 'from' keys must be quoted strings (\"1\", not 1)")
+    return Choose(compile_template(raw[CHOOSE], settings),
+                  {k: compile_template(v, settings) for k, v in raw["from"].items()},
+                  compile_template(raw["else"], settings))
+
+
+def _setting(raw: str, path: tuple[str, ...], filters: list[str], settings: dict[str, Any]) -> Any:
+    if len(path) != 2 or path[1] not in settings or filters:
+        raise ValueError(f"{raw!r}: not a setting of this dialect (have: {', '.join(settings) or 'none'}); "
+                         "settings take no filters")
+    return settings[path[1]]
 
 
 def _settle(raw: dict[str, Any], settings: dict[str, Any]) -> Any:
@@ -119,7 +161,7 @@ def _settle(raw: dict[str, Any], settings: dict[str, Any]) -> Any:
 def refs(template: Any) -> Iterator[Ref]:
     if isinstance(template, Ref):
         yield template
-    elif isinstance(template, (First, Join)):
+    elif isinstance(template, (First, Join, Choose)):
         for item in template.items:
             yield from refs(item)
     elif isinstance(template, dict):
@@ -131,7 +173,7 @@ def refs(template: Any) -> Iterator[Ref]:
 
 
 def render(template: Any, context: dict[str, Any]) -> Any:
-    if isinstance(template, (Ref, First, Join)):
+    if isinstance(template, (Ref, First, Join, Choose)):
         return template.resolve(context)
     if isinstance(template, dict):
         return {key: render(value, context) for key, value in template.items()}

@@ -78,7 +78,7 @@ def from_base64(value: Any) -> str:
     base64 into forms unescaped, and a form decodes '+' as a space."""
     try:
         return base64.b64decode(to_str(value).strip().replace(" ", "+"), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # ValueError: text outside ASCII, which no base64 holds
         raise InvalidParameter("not base64 of UTF-8 text") from None
 
 

@@ -1,301 +1,206 @@
-"""The embedded default store: SQLite through aiosqlite.
+"""The embedded default store: SQLite through aiosqlite, safe for several
+processes on one file.
 
-One connection, WAL mode, foreign keys on. Migrations are numbered scripts
-applied at open time, tracked in ``PRAGMA user_version``.
+- Writes go through one connection per process, each transaction opened
+  with BEGIN IMMEDIATE: it takes the database's write lock before its first
+  read, so "read, decide, write" cannot interleave with another writer in
+  this process or any other, and a lock held elsewhere is waited for (the
+  busy timeout) instead of failing half way. That is also why ``claim`` has
+  nothing left to do here.
+- Reads go through a few other connections. In WAL mode they read the last
+  commit without waiting for, or blocking, the writer.
+- Migrations run in one immediate transaction that reads the schema version
+  inside it, so processes starting together migrate once.
 """
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import sqlite3
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Mapping
+from typing import Any, AsyncIterator
 
 import aiosqlite
 
-from facade.store.base import SESSION_KEYS, USER_FIELDS, USER_KEYS, Conflict, Row
+from facade.core.ports import Taken
+from facade.store import schema
+from facade.store.sql import Row, Rows, SqlWork, field_of
 
-MIGRATIONS = [
-    """
-    CREATE TABLE users (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        username      TEXT,
-        username_key  TEXT UNIQUE,
-        phone         TEXT UNIQUE,
-        email         TEXT UNIQUE,
-        password_hash TEXT NOT NULL,
-        nickname      TEXT,
-        gender        INTEGER,
-        birthday      INTEGER,
-        avatar        TEXT,
-        extra         TEXT,
-        created_at    REAL NOT NULL,
-        updated_at    REAL NOT NULL
-    );
-    CREATE TABLE sessions (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        token_hash  TEXT NOT NULL UNIQUE,
-        origin      TEXT NOT NULL,
-        created_at  REAL NOT NULL,
-        expires_at  REAL NOT NULL,
-        revoked_at  REAL
-    );
-    CREATE INDEX sessions_by_user ON sessions(user_id);
-    """,
-    # Public ids: new users get theirs from the core (secrets); rows made before
-    # this migration get 16 letters from SQLite's random() once, here.
-    """
-    ALTER TABLE users ADD COLUMN public_id TEXT;
-    UPDATE users SET public_id = %s WHERE public_id IS NULL;
-    CREATE UNIQUE INDEX users_by_public_id ON users(public_id);
-    """ % " || ".join(["substr('abcdefghijklmnopqrstuvwxyz', 1 + abs(random() % 26), 1)"] * 16),
-    """
-    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    """
-    CREATE TABLE codes (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        target      TEXT NOT NULL,
-        purpose     TEXT NOT NULL,
-        salt        TEXT NOT NULL,
-        code_hash   TEXT NOT NULL,
-        created_at  REAL NOT NULL,
-        expires_at  REAL NOT NULL,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        used_at     REAL
-    );
-    CREATE INDEX codes_by_target ON codes(target, created_at);
-    """,
-    """
-    CREATE TABLE apps (
-        app_id      TEXT PRIMARY KEY,
-        name        TEXT NOT NULL,
-        secret_hash TEXT NOT NULL,
-        created_at  REAL NOT NULL
-    );
-    CREATE TABLE user_config (
-        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        key         TEXT NOT NULL,
-        value       TEXT NOT NULL,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (user_id, key)
-    );
-    """,
-    # A profile's e-mail address is never verified, so it is kept apart from the
-    # unique login address; a session remembers the app it was opened through.
-    """
-    ALTER TABLE users ADD COLUMN contact_email TEXT;
-    ALTER TABLE sessions ADD COLUMN app_id TEXT;
-    """,
-    # The device a session was opened on, for dialects whose clients name it.
-    """
-    ALTER TABLE sessions ADD COLUMN device_key TEXT;
-    ALTER TABLE sessions ADD COLUMN device_info TEXT;
-    """,
-    # Short codes get fewer tries, fixed when the code is made; flows link the
-    # steps of a multi-step exchange whose later requests do not repeat the first.
-    """
-    ALTER TABLE codes ADD COLUMN max_attempts INTEGER;
-    CREATE TABLE flows (
-        token_hash  TEXT PRIMARY KEY,
-        data        TEXT NOT NULL,
-        expires_at  REAL NOT NULL
-    );
-    """,
-    # A code works only through the dialect that sent it: one dialect hands its codes to the client.
-    """
-    ALTER TABLE codes ADD COLUMN origin TEXT NOT NULL DEFAULT '';
-    """,
-]
-
-_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
+READERS = 2
+CACHE_KIB = 32 * 1024  # page cache per connection: a million users' indexes stay in memory while written
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
 
 
-@contextmanager
-def _conflicts() -> Iterator[None]:
-    """A UNIQUE index refusing a write becomes Conflict(column)."""
+def _sqlite_sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 -- a cache on purpose
+    """PostgreSQL's ``$1`` as SQLite's ``?1``."""
+    if sql not in cache:
+        cache[sql] = _PLACEHOLDER.sub(r"?\1", sql)
+    return cache[sql]
+
+
+def _taken(error: sqlite3.IntegrityError) -> Exception:
+    found = _UNIQUE_FAILED.search(str(error))
+    if found is None:
+        return error
+    columns = ", ".join(part.split(".")[1] for part in found.group(1).split(", "))
+    return Taken(field_of(columns))
+
+
+class SqliteDb(Rows):
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def all(self, sql: str, *args: Any) -> list[Row]:
+        try:
+            return [dict(row) for row in await self._connection.execute_fetchall(_sqlite_sql(sql), args)]
+        except sqlite3.IntegrityError as error:
+            raise _taken(error) from None
+
+    async def run(self, sql: str, *args: Any) -> int:
+        try:
+            async with self._connection.execute(_sqlite_sql(sql), args) as cursor:
+                return cursor.rowcount
+        except sqlite3.IntegrityError as error:
+            raise _taken(error) from None
+
+    async def run_many(self, sql: str, rows: list[list[Any]]) -> None:
+        if rows:
+            try:
+                await self._connection.executemany(_sqlite_sql(sql), rows)
+            except sqlite3.IntegrityError as error:
+                raise _taken(error) from None
+
+    async def claim(self, keys: list[str]) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already made this the only writer."""
+
+    async def next_user_ids(self, count: int) -> list[int]:
+        """Above every id ever used: inserting them moves AUTOINCREMENT's record past them."""
+        row = await self.one("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'users'), 0), "
+                             "coalesce((SELECT max(id) FROM users), 0)) AS top")
+        return list(range(row["top"] + 1, row["top"] + count + 1))
+
+    async def keep_user_ids_above(self, floor: int) -> None:
+        await self.run("INSERT INTO sqlite_sequence (name, seq) SELECT 'users', 0 "
+                       "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'users')")
+        await self.run("UPDATE sqlite_sequence SET seq = max(seq, $1) WHERE name = 'users'", floor)
+
+
+async def _connect(path: Path, timeout: float, *, read_only: bool = False) -> aiosqlite.Connection:
+    # isolation_level=None: transactions begin and end exactly where this module says.
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection.row_factory = sqlite3.Row
     try:
-        yield
-    except sqlite3.IntegrityError as error:
-        taken = _UNIQUE_FAILED.search(str(error))
-        if taken:
-            raise Conflict(taken.group(1)) from error
+        await connection.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")  # another process's write
+        await _wal(connection, timeout)
+        await connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a crashed process loses no commit
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+        if read_only:
+            await connection.execute("PRAGMA query_only=ON")
+    except BaseException:
+        await connection.close()  # else its thread outlives the failure and the process cannot exit
         raise
+    return connection
+
+
+async def _wal(connection: aiosqlite.Connection, timeout: float) -> None:
+    """Switches the file to WAL. That takes an exclusive lock, and SQLite answers "locked" at once,
+    without waiting, when two connections opening a fresh file collide over it; the mode is kept in
+    the file, so once any of them has switched it the others find it done."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(random.uniform(0.005, 0.05))
 
 
 class SqliteStore:
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        # One connection is one transaction: a writer's commit or rollback
-        # must not take another coroutine's half-done write with it.
-        # (Reads are not locked: they may glimpse a row an instant before its commit.)
-        self._writing = asyncio.Lock()
+    def __init__(self, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection], timeout: float) -> None:
+        self._writer = writer
+        self._timeout = timeout
+        self._writing = asyncio.Lock()  # one transaction at a time on the one writer connection
+        self._all_readers = readers
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._readers.put_nowait(reader)
 
     @classmethod
-    async def open(cls, path: Path) -> "SqliteStore":
+    async def open(cls, path: Path, readers: int = READERS, timeout: float = 5) -> "SqliteStore":
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path)
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
-        store = cls(db)
+        writer = await _connect(path, timeout)
+        opened = [writer]
         try:
-            await store._migrate()
+            await _migrate(writer)
+            for _ in range(readers):
+                opened.append(await _connect(path, timeout, read_only=True))
         except BaseException:
-            await db.close()  # else its thread outlives the failure and the process cannot exit
+            for connection in opened:
+                await connection.close()
             raise
-        return store
-
-    async def _migrate(self) -> None:
-        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            try:
-                await self._db.executescript(f"BEGIN; {script} PRAGMA user_version={number}; COMMIT;")
-            except sqlite3.Error:
-                await self._db.rollback()
-                raise
-
-    async def ping(self) -> bool:
-        await self._db.execute("SELECT 1")
-        return True
-
-    async def close(self) -> None:
-        await self._db.close()
+        return cls(writer, opened[1:], timeout)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[None]:
-        """Commits, or rolls back on any exit, cancellation included, before the
-        next writer may start: one connection is one transaction."""
-        async with self._writing:
-            try:
-                yield
-                await self._db.commit()
-            except BaseException:
-                await asyncio.shield(self._db.rollback())
-                raise
+    async def write(self) -> AsyncIterator[SqlWork]:
+        async with asyncio.timeout(self._timeout):  # waiting for this process's other writers, and the file's lock
+            await self._writing.acquire()
+        try:
+            async with self._transaction() as work:
+                yield work
+        finally:
+            self._writing.release()
 
-    async def _insert(self, table: str, values: Mapping[str, Any]) -> Row:
-        columns = list(values)
-        sql = "INSERT INTO %s (%s) VALUES (%s) RETURNING *" % (
-            table, ", ".join(columns), ", ".join("?" * len(columns)))
-        with _conflicts():
-            async with self._transaction():
-                async with self._db.execute(sql, [values[c] for c in columns]) as cursor:
-                    row = await cursor.fetchone()
-        return dict(row)
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[SqlWork]:
+        try:
+            # Shielded: if the request is cancelled while the BEGIN waits for another process's lock, the
+            # BEGIN still completes on the connection's thread, and the rollback below must find it.
+            await asyncio.shield(self._writer.execute("BEGIN IMMEDIATE"))
+        except BaseException:
+            await asyncio.shield(self._writer.rollback())  # a no-op unless the BEGIN went through
+            raise
+        try:
+            yield SqlWork(SqliteDb(self._writer))
+            # Shielded: a cancelled request must not leave the connection inside a transaction
+            # the next writer would join. Its commit completes; only its answer is lost.
+            await asyncio.shield(self._writer.commit())
+        except BaseException:  # a failed commit too: nothing may stay open (after a commit, a no-op)
+            await asyncio.shield(self._writer.rollback())
+            raise
 
-    async def _one(self, sql: str, args: tuple) -> Row | None:
-        async with self._db.execute(sql, args) as cursor:
-            row = await cursor.fetchone()
-        return dict(row) if row else None
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqlWork]:
+        reader = await self._readers.get()
+        try:
+            yield SqlWork(SqliteDb(reader))
+        finally:
+            self._readers.put_nowait(reader)
 
-    async def insert_user(self, values: Mapping[str, Any]) -> Row:
-        return await self._insert("users", values)
+    async def ping(self) -> None:
+        async with self.read() as work:
+            await work.ping()
 
-    async def find_user(self, key: str, value: Any) -> Row | None:
-        if key not in USER_KEYS:
-            raise ValueError(f"users cannot be looked up by {key!r}")
-        return await self._one(f"SELECT * FROM users WHERE {key} = ?", (value,))
+    async def close(self) -> None:
+        for connection in (self._writer, *self._all_readers):
+            await connection.close()
 
-    async def update_user(self, user_id: int, values: Mapping[str, Any]) -> None:
-        unknown = set(values) - set(USER_FIELDS)
-        if unknown:
-            raise ValueError(f"users cannot be updated in {sorted(unknown)}")
-        columns = list(values)
-        assignments = ", ".join(f"{c} = ?" for c in columns)
-        with _conflicts():
-            await self._update(f"UPDATE users SET {assignments} WHERE id = ?", (*[values[c] for c in columns], user_id))
 
-    async def insert_session(self, values: Mapping[str, Any]) -> Row:
-        return await self._insert("sessions", values)
-
-    async def find_live_session(self, key: str, value: Any, now: float) -> Row | None:
-        if key not in SESSION_KEYS:
-            raise ValueError(f"sessions cannot be looked up by {key!r}")
-        return await self._one(
-            f"SELECT * FROM sessions WHERE {key} = ? AND revoked_at IS NULL AND expires_at > ?", (value, now))
-
-    async def insert_code(self, values: Mapping[str, Any]) -> Row:
-        return await self._insert("codes", values)
-
-    async def latest_code(self, target: str, purpose: str, origin: str | None = None) -> Row | None:
-        if origin is None:
-            return await self._one("SELECT * FROM codes WHERE target = ? AND purpose = ? ORDER BY id DESC LIMIT 1",
-                                   (target, purpose))
-        return await self._one("SELECT * FROM codes WHERE target = ? AND purpose = ? AND origin = ? "
-                               "ORDER BY id DESC LIMIT 1", (target, purpose, origin))
-
-    async def count_codes_since(self, target: str, since: float) -> int:
-        row = await self._one("SELECT count(*) AS n FROM codes WHERE target = ? AND created_at > ?", (target, since))
-        return row["n"]
-
-    async def count_code_attempt(self, code_id: int, limit: int) -> bool:
-        return bool(await self._update(
-            "UPDATE codes SET attempts = attempts + 1 WHERE id = ? AND used_at IS NULL AND attempts < ?",
-            (code_id, limit)))
-
-    async def consume_code(self, code_id: int, now: float) -> bool:
-        return bool(await self._update("UPDATE codes SET used_at = ? WHERE id = ? AND used_at IS NULL", (now, code_id)))
-
-    async def keep_setting(self, name: str, value: str) -> str:
-        async with self._transaction():
-            await self._db.execute("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)", (name, value))
-        row = await self._one("SELECT value FROM settings WHERE name = ?", (name,))
-        return row["value"]
-
-    async def put_user_config(self, user_id: int, key: str, value: str, now: float, max_keys: int) -> bool:
-        # One statement, so the count and the write cannot be split by another writer.
-        return bool(await self._update(
-            """INSERT INTO user_config (user_id, key, value, updated_at)
-               SELECT ?1, ?2, ?3, ?4
-               WHERE (SELECT count(*) FROM user_config WHERE user_id = ?1) < ?5
-                  OR EXISTS (SELECT 1 FROM user_config WHERE user_id = ?1 AND key = ?2)
-               ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
-            (user_id, key, value, now, max_keys)))
-
-    async def user_config(self, user_id: int, key: str) -> str | None:
-        row = await self._one("SELECT value FROM user_config WHERE user_id = ? AND key = ?", (user_id, key))
-        return row["value"] if row else None
-
-    async def put_flow(self, token_hash: str, data: str, expires_at: float) -> None:
-        async with self._transaction():
-            await self._db.execute(
-                "INSERT INTO flows (token_hash, data, expires_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (token_hash) DO UPDATE SET data = excluded.data", (token_hash, data, expires_at))
-
-    async def find_flow(self, token_hash: str, now: float) -> Row | None:
-        return await self._one("SELECT * FROM flows WHERE token_hash = ? AND expires_at > ?", (token_hash, now))
-
-    async def delete_flow(self, token_hash: str, now: float) -> None:
-        """Deletes this flow, and any that have expired, so the table never grows without end."""
-        await self._update("DELETE FROM flows WHERE token_hash = ? OR expires_at <= ?", (token_hash, now))
-
-    async def insert_app(self, values: Mapping[str, Any]) -> Row:
-        return await self._insert("apps", values)
-
-    async def find_app(self, app_id: str) -> Row | None:
-        return await self._one("SELECT * FROM apps WHERE app_id = ?", (app_id,))
-
-    async def list_apps(self) -> list[Row]:
-        async with self._db.execute("SELECT app_id, name, created_at FROM apps ORDER BY created_at, app_id") as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
-
-    async def delete_app(self, app_id: str) -> bool:
-        return bool(await self._update("DELETE FROM apps WHERE app_id = ?", (app_id,)))
-
-    async def _update(self, sql: str, args: tuple) -> int:
-        async with self._transaction():
-            async with self._db.execute(sql, args) as cursor:
-                count = cursor.rowcount
-        return count
-
-    async def revoke_session(self, session_id: int, now: float) -> bool:
-        return bool(await self._update(
-            "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, session_id)))
-
-    async def revoke_user_sessions(self, user_id: int, now: float) -> int:
-        return await self._update(
-            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now, user_id))
+async def _migrate(connection: aiosqlite.Connection) -> None:
+    try:
+        await asyncio.shield(connection.execute("BEGIN IMMEDIATE"))
+        [(version,)] = await connection.execute_fetchall("PRAGMA user_version")
+        for script in schema.SQLITE[version:]:
+            for statement in schema.statements(script):
+                await connection.execute(statement)
+        if version < len(schema.SQLITE):
+            await connection.execute(f"PRAGMA user_version={len(schema.SQLITE)}")
+    except BaseException:
+        await asyncio.shield(connection.rollback())
+        raise
+    await connection.commit()
