@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, help="processes sharing the port (default: server.workers, 1)")
     commands.add_parser("check", parents=[common], help="validate config and mappings, list the routes")
+    commands.add_parser("about", parents=[common], help="print, as Markdown, where each dialect follows its real "
+                                                        "server, its document, or departs (the README's section)")
     apps = commands.add_parser("apps", help="the app_id/app_secret pairs dialects with 'app:' demand")
     actions = apps.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", parents=[common], help="print a new app's id and secret (shown only now), "
@@ -172,4 +174,27 @@ async def _import(config: configuration.Config, description: descriptions.Descri
     return 0
 
 
-COMMANDS = {"apps": apps, "check": check, "import": import_, "serve": serve}
+def about(config: configuration.Config, args: argparse.Namespace) -> int:
+    print(about_text(load_config_dialects(config)), end="")
+    return 0
+
+
+ABOUT_PARTS = (("follows_real_server", "Follows the real server"), ("follows_document", "Follows the document"),
+               ("departs", "Departs on purpose"))
+
+
+def about_text(dialects: list) -> str:
+    """Each dialect's 'about' from its mapping, as the README shows it."""
+    out = []
+    for dialect in dialects:
+        about = dialect.about
+        out.append(f"### {dialect.name}\n\nReal source: {about.get('real', 'not recorded')}.\n")
+        for key, title in ABOUT_PARTS:
+            items = about.get(key) or []
+            if items:
+                out.append(f"\n{title}:\n\n" + "".join(f"- {item}\n" for item in items))
+        out.append("\n")
+    return "".join(out)
+
+
+COMMANDS = {"about": about, "apps": apps, "check": check, "import": import_, "serve": serve}

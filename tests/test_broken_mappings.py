@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from facade.cli import main
+from facade.app import load_config_dialects
+from facade.cli import about_text, main
+from facade.config import load
 from tests.conftest import FIXTURES, ROOT
 
 BROKEN = sorted((FIXTURES / "bad_mappings").glob("*.yaml"))
@@ -69,3 +71,11 @@ def test_every_fixture_says_what_it_expects():
     assert len(BROKEN) >= 15
     for file in BROKEN:
         expected_error(file)
+
+
+def test_the_readme_shows_what_the_mappings_say_about_each_dialect():
+    """The README's section is 'facade about' output: a mapping's about: and the README never drift apart."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- facade about: start -->\n", 1)[1].split("<!-- facade about: end -->", 1)[0]
+    assert shown == about_text(load_config_dialects(load(str(ROOT / "config.yaml"))))
+    assert all(d.about.get("real") for d in load_config_dialects(load(str(ROOT / "config.yaml"))))

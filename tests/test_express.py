@@ -8,6 +8,8 @@ import re
 import aiohttp
 import pytest
 
+from facade.app import init_app
+
 pytestmark = pytest.mark.every_backend
 
 BASE = "/express/login/api"
@@ -270,3 +272,10 @@ async def test_an_unknown_path_or_method_gets_spring_boots_error_body(client, ro
 async def test_outside_every_dialect_a_plain_404_stays(client):
     response = await client.get("/elsewhere")
     assert (response.status, response.headers["Content-Type"]) == (404, "text/plain; charset=utf-8")
+
+
+async def test_the_default_avatar_is_a_setting(aiohttp_client, make_config):
+    config = make_config("dialects={express: {default_avatar: 'https://cdn.example/a.png'}}")
+    client = await aiohttp_client(init_app(config))
+    await register(client)
+    assert json.loads(await (await login(client)).text())["data"]["avatar"] == "https://cdn.example/a.png"

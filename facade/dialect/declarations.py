@@ -248,6 +248,7 @@ class Dialect:
     static: tuple[tuple[str, str], ...] = ()  # (URL prefix, core folder) served as files
     ids: dict[str, IdSpec] = field(default_factory=dict)
     url_space: tuple[str, ...] = ()  # path prefixes whose unserved paths get no_route / wrong_method
+    about: dict[str, Any] = field(default_factory=dict)  # real server, document, departures: documentation
 
     def owns(self, path: str) -> int:
         """How long a prefix of ``path`` is in this dialect's URL space (0: none)."""

@@ -104,7 +104,7 @@ class _Loader:
             validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
             settings=settings, flow_cookie=raw.get("flow", {}).get("cookie"),
             static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())), ids=id_specs,
-            url_space=_as_tuple(raw.get("url_space", ())))
+            url_space=_as_tuple(raw.get("url_space", ())), about=raw.get("about", {}))
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_dispatch(dialect.routes)
         return dialect
