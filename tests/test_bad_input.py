@@ -127,3 +127,17 @@ async def test_an_unexpected_error_is_logged_with_the_request_id_and_never_shown
 async def test_content_type_is_the_legacy_one_on_failures_too(client):
     response = await client.post(REGISTER, data={})
     assert response.headers["Content-Type"] == JSON_UTF8
+
+
+@pytest.mark.every_backend
+@pytest.mark.parametrize("path, form", [
+    ("/express/login/api/login/v1", {"loginInfo": "fz\x00", "pwd": "p"}),
+    ("/i/login", {"username": "fz\x00", "password": "cA=="}),
+    ("/log", {"userId": "fz\x00", "password": "p"}),
+])
+async def test_a_nul_character_is_bad_input_on_every_store(client, rows, caplog, path, form):
+    """Found by fuzzing: PostgreSQL refuses NUL in text, which surfaced as an internal error."""
+    before = rows.snapshot()
+    response = await client.post(path, data=form)
+    assert response.status in (200, 404) and "unexpected error" not in caplog.text
+    assert rows.snapshot() == before

@@ -3,6 +3,7 @@ outbox, JWT logins, profile, per-user config, reset and logout."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import jwt
@@ -284,3 +285,13 @@ async def test_one_persons_gender_reads_right_in_every_dialect(cloud):
 @pytest.mark.parametrize("method, path, msg", [("GET", "/nope", "接口不存在"), ("DELETE", "/register", "请求方式不支持")])
 async def test_an_unknown_path_or_method_gets_the_envelope(cloud, method, path, msg):
     assert await cloud.text(method, path) == fail(msg)
+
+
+@pytest.mark.parametrize("credentials", [{"app_id": "\ud800", "app_secret": "x"}, {"app_id": "x", "app_secret": "\udfff"},
+                                         {"app_id": "fuzzapp000000001\x00", "app_secret": "x"}])
+async def test_credentials_no_store_can_hold_are_simply_wrong(cloud, caplog, credentials):
+    response = await cloud.client.get(f"{PREFIX}/login/psw", data=json.dumps({**credentials, "phone": PHONE,
+                                                                              "password": "p"}),
+                                      headers={"Content-Type": "application/json"})
+    assert await response.text() == APP_INVALID
+    assert "unexpected error" not in caplog.text

@@ -264,3 +264,17 @@ def test_no_number_of_failures_overflows_the_wait():
     for now in range(3000):
         held = limit.counted(held, float(now))
     assert held.blocked_until - 2999 == 900.0
+
+
+async def test_a_phone_shaped_username_cannot_lift_the_count_on_the_phones_owner(http):
+    """The attacker registers the victim's phone as a user name; logging in to their own account with
+    it must not clear the count of guesses at the victim's password that the same identifier carries."""
+    core = http.server.app[CORE]
+    await core.register(username=PHONE, phone="13700137000", password="attacker-pw1")
+    answers = ANSWERS["express"]
+    for _ in range(2):
+        assert await login(http, "express", PHONE, "guess", ATTACKER) == answers.wrong
+        assert ok("express", await login(http, "express", PHONE, "attacker-pw1", ATTACKER))  # their own account
+    assert await login(http, "express", PHONE, "guess", ATTACKER) == answers.wrong  # the 3rd guess: now blocked
+    assert await login(http, "express", PHONE, "guess", ATTACKER) == answers.throttled
+    assert await login(http, "express", PHONE, PASSWORD, BYSTANDER) == answers.throttled  # the phone waits too

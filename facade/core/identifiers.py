@@ -88,7 +88,10 @@ def classify(identifier: str) -> list[Identifier]:
     """What a login identifier may name, normalised, in the order to look: an address or a phone by
     its shape first, then a username (which may have any shape)."""
     value = identifier.strip()
-    named = [Identifier("username", username_key(value))] if value else []
+    try:
+        named = [Identifier("username", username_key(username(value)))]
+    except InvalidUsername:  # no username can be this (control characters, too long): look for none
+        named = []
     if "@" in value:
         with suppress(InvalidEmail):
             return [Identifier("email", email(value)), *named]

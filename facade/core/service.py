@@ -187,6 +187,8 @@ class UserCore:
         account = await self._first_opened_by(password, named)
         if account is None:
             raise WrongPassword()
+        if account.id != named[0].id:
+            attempt = self._throttle.opened_another(attempt, account.id, _names(account), client)
         upgraded = await self._hasher.hash(password) if self._hasher.needs_upgrade(account.password_hash) else None
         async with self._store.write() as work:
             await work.claim(f"user:{account.id}", *attempt.keys())

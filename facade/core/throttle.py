@@ -70,18 +70,19 @@ CLIENT_LIMIT = Limit(failures=100, window=3600, wait=60, max_wait=3600)
 @dataclass
 class Attempt:
     """The keys one login attempt counts against and, once it succeeds, clears."""
-    identifier: str             # the identifier as typed, normalised
+    identifier: str | None      # the identifier as typed, normalised
     client: str | None
     pair: str | None            # this client with this account: the budget of a trusted client
     account_keys: tuple[str, ...] = ()  # every identifier of the account found: a success clears them all
     trusted: bool = field(default=False)
+    shared: str | None = None   # an identifier other accounts share: a success takes back its own count only
 
     def counted_keys(self) -> list[str]:
         return [key for key in (self.pair if self.trusted else self.identifier, self.client) if key]
 
     def keys(self) -> list[str]:
         """Everything a successful login writes: the caller claims them in its transaction."""
-        return [key for key in (self.identifier, self.client, self.pair, *self.account_keys) if key]
+        return [key for key in (self.identifier, self.client, self.pair, self.shared, *self.account_keys) if key]
 
 
 def _key(kind: str, name: str) -> str:
@@ -104,6 +105,15 @@ class LoginThrottle:
         pair = _key("pair", f"{user_id}\0{client}") if user_id is not None and client else None
         return Attempt(_key("account", typed), _key("client", client) if client else None, pair,
                        tuple(_key("account", name) for name in identifiers))
+
+    @classmethod
+    def opened_another(cls, attempt: Attempt, user_id: int, identifiers: list[str], client: str | None) -> Attempt:
+        """The success to record when the typed identifier named several accounts (a phone, and someone's
+        phone-shaped username) and the password opened not the first: it trusts and clears that account
+        alone, never the identifier they share, or one account's holder could lift, at will, the count
+        of guesses at the other's password."""
+        opened = cls.attempt("", user_id, identifiers, client)
+        return Attempt(None, opened.client, opened.pair, opened.account_keys, shared=attempt.identifier)
 
     def _limit(self, attempt: Attempt, key: str) -> Limit:
         return self._client if key == attempt.client else self._account
@@ -133,10 +143,10 @@ class LoginThrottle:
             await work.throttles.clear(key)
         if attempt.pair:
             await work.throttles.trust(attempt.pair, self._clock() + TRUSTED_FOR)
-        if attempt.client:
-            held = await work.throttles.get(attempt.client)
+        for key, limit in ((attempt.client, self._client), (attempt.shared, self._account)):
+            held = await work.throttles.get(key) if key else None
             if held is not None:
-                await work.throttles.put(attempt.client, self._client.taken_back(held))
+                await work.throttles.put(key, limit.taken_back(held))
 
 
 def _refuse_if_blocked(held: dict[str, Strikes | None], now: float) -> None:

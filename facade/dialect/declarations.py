@@ -85,6 +85,14 @@ class Param:
         return self.choose[key]
 
 
+def _text(value: Any) -> bool:
+    """Text a credential can be: a string that UTF-8 holds and a database stores (no lone surrogate, no NUL)."""
+    try:
+        return isinstance(value, str) and to_str(value) == value
+    except InvalidParameter:
+        return False
+
+
 def read(inputs: Inputs, sources: tuple[str, ...], name: str) -> Any:
     """The first non-empty value among the sources; an empty ``?pwd=`` must
     not hide the ``pwd`` in the body."""
@@ -213,7 +221,7 @@ class AppCredentials:
     def read(self, inputs: Inputs) -> tuple[str | None, str | None]:
         """Each as text, or None: a JSON number or list is no credential, and says so as one."""
         values = (read(inputs, sources, name) for name, sources in (self.id, self.secret))
-        return tuple(value if isinstance(value, str) else None for value in values)
+        return tuple(value if _text(value) else None for value in values)
 
 
 @dataclass(frozen=True)

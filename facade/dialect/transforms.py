@@ -29,6 +29,8 @@ def to_str(value: Any) -> str:
                 value.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate from a JSON \ud800 escape
                 raise InvalidParameter("not valid Unicode") from None
+        if "\x00" in value:  # no text column holds it (PostgreSQL refuses it), and no legacy value had one
+            raise InvalidParameter("a NUL character")
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
