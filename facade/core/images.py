@@ -18,6 +18,7 @@ AVATARS = "avatars"  # the folder, under the core's files, that avatars are kept
 AVATAR_NAME = re.compile(r"[0-9a-f]{32}\.(%s)" % "|".join(FORMATS.values()))  # the names the core makes
 MAX_BYTES = 2 * 1024 * 1024
 CLIENT_HOURLY_BYTES = 8 * MAX_BYTES  # what one client address may upload in any hour, unless config says otherwise
+MIN_CHARGE = 4096  # what one upload costs that budget at least, however small the image
 MAX_SIDE = 4096
 
 

@@ -297,8 +297,8 @@ class Files(Protocol):
     async def drop_unclaimed(self, flow_id: str) -> int:
         """Deletes the files ``flow_id`` uploaded that no user refers to."""
 
-    async def bytes_from(self, client: str, since: float) -> int:
-        """How much ``client`` uploaded since ``since``."""
+    async def uploaded_since(self, client: str, since: float) -> tuple[int, int]:
+        """The bytes and the number of files ``client`` uploaded after ``since``."""
 
     async def claimed(self, name: str) -> bool:
         """Whether a user refers to the file."""

@@ -367,10 +367,10 @@ class SqlFiles:
         await self._db.run("INSERT INTO files (folder, name, media_type, data, flow_id, created_at, client) "
                            "VALUES ($1, $2, $3, $4, $5, $6, $7)", *_values(file))
 
-    async def bytes_from(self, client: str, since: float) -> int:
-        row = await self._db.one("SELECT coalesce(sum(length(data)), 0) AS n FROM files "
+    async def uploaded_since(self, client: str, since: float) -> tuple[int, int]:
+        row = await self._db.one("SELECT coalesce(sum(length(data)), 0) AS n, count(*) AS k FROM files "
                                  "WHERE client = $1 AND created_at > $2", client, since)
-        return int(row["n"])
+        return int(row["n"]), int(row["k"])
 
     async def claimed(self, name: str) -> bool:
         return await self._db.one("SELECT 1 AS found FROM users WHERE avatar = $1", name) is not None
