@@ -237,7 +237,11 @@ class _Libpass:
         raise ValueError(f"does not start with {' or '.join(self.handlers)}")
 
     def read(self, payload: str) -> str:
-        parsed = self.handler(payload).from_string(payload)
+        handler = self.handler(payload)
+        try:
+            parsed = handler.from_string(payload)
+        except (ValueError, TypeError) as error:
+            raise ValueError(_reason(error, handler.name)) from None
         if self.max_rounds is not None and parsed.rounds > self.max_rounds:
             raise ValueError(f"rounds {parsed.rounds} is above the {self.max_rounds} a login may spend")
         return payload
@@ -247,6 +251,13 @@ class _Libpass:
             return self.handler(self.read(payload)).verify(_utf8(password), payload)
         except PasswordValueError:  # a password crypt cannot take (a NUL byte): it was never this one
             return False
+
+
+def _reason(error: Exception, name: str) -> str:
+    """libpass's reason, unless it quotes the value (an int() of a mixed-up column may be a password):
+    an import report must never echo a secret."""
+    said = str(error)
+    return f"not a well-formed {name} hash" if any(q in said for q in "'\"") or len(said) > 120 else said
 
 
 PASSLIB_PBKDF2 = _Libpass({"$pbkdf2-sha256$": libpass.pbkdf2_sha256, "$pbkdf2-sha512$": libpass.pbkdf2_sha512,

@@ -69,5 +69,5 @@ class PasswordHasher:
 def _verify(password: str, stored: str) -> bool:
     try:
         return hashers.verify(password, stored)
-    except ValueError:  # a stored value no scheme reads: nothing matches it
+    except (ValueError, TypeError):  # a stored value no scheme reads: nothing matches it
         return False

@@ -483,9 +483,10 @@ class UserCore:
         if expires_at <= now:
             raise TokenInvalid("expired")
         async with self._store.write() as work:
-            account = await ids.holder(work, owner.namespace, owner.rule, owner.value)
+            # only an imported id: the legacy key signed for its own users, not for whoever shows that id here
+            account = await work.users.find_by_legacy_id(owner.namespace, owner.value)
             if account is None or account.sessions_revoked_at is not None:
-                raise TokenInvalid("nobody holds that id, or their sessions were ended")
+                raise TokenInvalid("nobody was imported with that id, or their sessions were ended")
             return await work.sessions.open(NewSession(
                 user_id=account.id, token_hash=hashed, origin=origin, app_id=app, device_key=None,
                 device_info=None, created_at=now, expires_at=expires_at))

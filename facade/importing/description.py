@@ -4,6 +4,7 @@ a row is read (JSON Schema, the dialect and its ids, each value, the password
 scheme and its parameters)."""
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,12 @@ def _source(raw: Mapping[str, Any], file: Path, where: str) -> Source:
     path = (file.parent / raw["path"]).resolve()
     if not path.is_file():
         raise _Invalid(f"{where}.source.path", f"no such file: {path}")
-    return Source(path, raw["format"], raw.get("encoding", "utf-8"))
+    encoding = raw.get("encoding", "utf-8")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise _Invalid(f"{where}.source.encoding", f"no such encoding: {encoding!r}") from None
+    return Source(path, raw["format"], encoding)
 
 
 def _users(raw: Mapping[str, Any] | None, file: Path, dialect: Dialect) -> Users | None:

@@ -18,6 +18,8 @@ _TRUE, _FALSE = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f", "
 PROFILE_FIELDS = ("nickname", "gender", "birthday", "extra", "contact_email")
 MS_THRESHOLD = 10**11  # epoch values above this are milliseconds (year 5138 in seconds)
 
+JS_SAFE = 2 ** 53 - 1  # the largest integer a JSON number keeps exactly in JavaScript (and Gson's double)
+
 
 class RowError(Exception):
     """Why a row is not imported; never holds a password or a hash."""
@@ -84,6 +86,8 @@ def _legacy_ids(users: Users, row: Row) -> tuple[dict[str, str], dict[str, int]]
         if spec.type == "integer" or spec.rule in ("id", "gid"):
             if not text.isdigit() or len(text) > 18 or int(text) == 0:
                 raise RowError(f"ids.{name}: not a positive integer")
+            if int(text) > JS_SAFE:
+                raise RowError(f"ids.{name}: above {JS_SAFE}, beyond what a JavaScript client reads exactly")
             text = str(int(text))
         if spec.rule == "public_id" and len(text) > 64:
             raise RowError(f"ids.{name}: longer than 64 characters")
@@ -143,14 +147,21 @@ def _time(value: Any, now: float) -> float:
     text = _text(value, "created_at").strip()
     try:
         number = float(text)
-        return number / 1000 if number > MS_THRESHOLD else number
     except ValueError:
         pass
+    else:
+        seconds = number / 1000 if number > MS_THRESHOLD else number
+        if not 0 <= seconds <= now + 86400:  # NaN fails this too
+            raise RowError("created_at: not a time between 1970 and now")
+        return seconds
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise RowError("created_at: not an epoch time or an ISO date") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    seconds = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    if not 0 <= seconds <= now + 86400:
+        raise RowError("created_at: not a time between 1970 and now")
+    return seconds
 
 
 def _flag(value: Any, kind: str) -> bool:

@@ -156,7 +156,8 @@ class Importer:
             for line, reason in rejected:
                 self._report.reject(summary, "users", line, reason)
             async with self._batch() as work:
-                batch_ = _UsersBatch(work, users, run, self._reject(summary, "users"), summary, self._clock())
+                batch_ = _UsersBatch(work, users, run, self._reject(summary, "users"), summary, self._clock(),
+                                     dry_run=self._dry_run)
                 await batch_.apply(candidates)
             self._progress.show("users", summary, total)
         self._progress.done()
@@ -195,9 +196,13 @@ class Importer:
         if int(left) <= 0:  # Redis says -2 for a key gone and -1 for one that never expires: neither is live
             summary.skipped += 1
             return
-        holder = await ids.holder(work, sessions.id.namespace, sessions.id.rule, str(user))
+        # Only an id an import brought: a token the legacy system issued was for its user, never for
+        # whoever here shows the same number by derivation.
+        holder = await work.users.find_by_legacy_id(sessions.id.namespace, str(user))
         if holder is None:
-            return reject(line, f"user: nobody here shows {user!r} as {sessions.id.namespace}")
+            return reject(line, f"user: nobody here was imported as {user!r} in {sessions.id.namespace}")
+        if holder.sessions_revoked_at is not None:
+            return reject(line, "user: their sessions were ended here (a password reset, a takeover)")
         seen.add(hashed)
         await work.sessions.open(NewSession(user_id=holder.id, token_hash=hashed, origin=self._description.dialect.name,
                                             app_id=None, device_key=None, device_info=None, created_at=now,
@@ -247,10 +252,11 @@ class _UsersBatch:
     """The decisions and writes for one batch of candidates, inside one transaction."""
 
     def __init__(self, work: Work, users: Users, run: str, reject: Callable[[int, str], None], summary: Summary,
-                 now: float) -> None:
-        self._work, self._users, self._run, self._now = work, users, run, now
+                 now: float, dry_run: bool = False) -> None:
+        self._work, self._users, self._run, self._now, self._dry_run = work, users, run, now, dry_run
         self._reject, self._summary = reject, summary
         self._seen: dict[tuple[str, str], int] = {}  # a key this batch has placed -> its line
+        self._joined: dict[int, int] = {}  # an account here a row of this batch joins -> that row's line
         # The namespace whose imported ids are the core's own ids where they are free (its rule is 'id').
         self._id_namespace = next((spec.namespace for spec, _ in users.ids.values() if spec.rule == "id"), None)
 
@@ -300,7 +306,12 @@ class _UsersBatch:
             return self._rejected(made, "its identifiers belong to different accounts here")
         if not holders:
             return "new"
-        return self._conflict(made, next(iter(holders.values())))
+        account = self._conflict(made, next(iter(holders.values())))
+        if isinstance(account, Account):
+            earlier = self._joined.setdefault(account.id, made.line)
+            if earlier != made.line:  # two legacy rows, one account here (one by phone, one by address)
+                return self._rejected(made, f"joins the account here that line {earlier} joins")
+        return account
 
     def _again(self, made: Candidate, account: Account) -> None:
         """The row's legacy id is here: a duplicate in this run, or what an earlier run brought."""
@@ -312,6 +323,9 @@ class _UsersBatch:
         return self._rejected(made, "its id is held by an account this source did not bring")
 
     def _conflict(self, made: Candidate, account: Account) -> Account | None:
+        """The row names an account here by its phone, address or username. It may join that account
+        only through a phone or address they share, and never an account that proved one the row does
+        not also prove: a legacy row (and the sessions and ids it brings) is not proof of ownership."""
         if account.imported_by == self._run:
             return self._rejected(made, f"repeats line {account.imported_line}")
         if account.imported_by and _same_source(account.imported_by, self._run) and not made.account.legacy_ids:
@@ -327,6 +341,13 @@ class _UsersBatch:
         clash = next((ns for ns in made.account.legacy_ids if ns in account.legacy_ids), None)
         if clash is not None:
             return self._rejected(made, f"the account here shows another id in {clash}")
+        shared = _shared(made, account)
+        if not shared - {"username"}:
+            return self._rejected(made, "only its username is held here, by an account it cannot be shown to be")
+        unproven_by_row = [k for k in ("phone", "email") if getattr(account, f"{k}_verified_at") is not None
+                           and (k not in shared or k not in made.proven)]
+        if unproven_by_row:
+            return self._rejected(made, f"the account here proved its {unproven_by_row[0]}; this row does not")
         return account
 
     def _rejected(self, made: Candidate, reason: str) -> None:
@@ -340,7 +361,7 @@ class _UsersBatch:
         and accounts already showing one of the ids by derivation reject the row."""
         everyone = [*new, *(made for made, _ in merges)]
         floor = max((f for made in everyone for f in made.id_floors.values()), default=0)
-        if floor:
+        if floor and not self._dry_run:  # a sequence moved is not rolled back (PostgreSQL's setval)
             await self._work.users.keep_ids_above(floor)
         clashes = await self._derived_holders(everyone)
         keep = lambda made: not any(key in clashes for key in made.account.legacy_ids.items())  # noqa: E731
@@ -386,7 +407,9 @@ class _UsersBatch:
         await work.claim(f"user:{account.id}")
         for namespace, value in new.legacy_ids.items():
             await work.users.add_legacy_id(account.id, namespace, value)
-        unproven_here = {kind for kind in made.proven if getattr(account, f"{kind}_verified_at") is None}
+        shared = _shared(made, account)
+        unproven_here = {kind for kind in made.proven
+                         if kind in shared and getattr(account, f"{kind}_verified_at") is None}
         if unproven_here:
             await work.users.set_password(account.id, new.password_hash, now)
             await work.sessions.revoke_all(account.id, now)
@@ -398,6 +421,11 @@ class _UsersBatch:
         if missing:
             await work.users.change_profile(account.id, ProfileChange(**missing), now)
         await work.users.mark_imported(account.id, self._run, made.line)
+
+
+def _shared(made: Candidate, account: Account) -> set[str]:
+    """The kinds of identifier the row and the account hold with the same value."""
+    return {i.kind for i in made.identifiers if _identifier_of(account, i.kind) == i.value}
 
 
 def _identifier_of(account: Account, kind: str) -> str | None:
