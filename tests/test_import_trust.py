@@ -136,3 +136,13 @@ async def test_an_unknown_encoding_stops_the_import_before_it_starts(importing):
     code, _, err = await importing.run(description("phone: $row.mobile").replace(
         "format: csv}", "format: csv, encoding: nonsense}"))
     assert code != 0 and "users.source.encoding: no such encoding: 'nonsense'" in err
+
+
+async def test_no_two_users_show_one_id_when_one_is_derived(importing, rows):
+    """Found in review: istatus rows '5,100009' and '9,' (no gid) would both show gid 100009."""
+    importing.write("users.csv", "id,gid,mobile,pw\n5,100009,13700137005,pw5\n9,,13700137009,pw9\n")
+    report = await reported(importing, "dialect: istatus\nusers:\n  source: {path: users.csv, format: csv}\n"
+                                       "  fields:\n    ids: {id: $row.id, gid: $row.gid}\n    phone: $row.mobile\n"
+                                       "    password: {scheme: plain, value: $row.pw}\n")
+    assert report == [{"part": "users", "line": 3, "reason": "the id it would show is another row's or account's"}]
+    assert [r["phone"] for r in rows("SELECT phone FROM users")] == ["13700137005"]

@@ -270,8 +270,10 @@ class _UsersBatch:
             elif isinstance(decision, Account):
                 merges.append((made, decision))
         new, merges = await self._without_id_clashes(new, merges)
-        await self._work.users.add_many(list(zip(await self._core_ids(new), (made.account for made in new),
-                                                 strict=True)))
+        numbered = await self._without_derived_clashes(list(zip(await self._core_ids(new), new, strict=True)),
+                                                       [made for made, _ in merges])
+        new = [made for _, made in numbered]
+        await self._work.users.add_many([(number, made.account) for number, made in numbered])
         self._summary.imported += len(new)
         for made, account in merges:
             await self._merge(made, account)
@@ -384,6 +386,25 @@ class _UsersBatch:
         fresh = iter(await self._work.users.next_ids(chosen.count(None)))
         return [number if number is not None else next(fresh) for number in chosen]
 
+    async def _without_derived_clashes(self, numbered: list[tuple[int, Candidate]], merging: list[Candidate]
+                                       ) -> list[tuple[int, Candidate]]:
+        """A new user with no imported id in a namespace shows one derived from its core id there: that
+        must not be an id another row of this batch, or an account here, brings (istatus: a row's gid
+        100009 and another row's id 9 without a gid)."""
+        derived = [(number, made, spec.namespace, str(ids.RULES[spec.rule](_Numbered(number))))
+                   for number, made in numbered for spec, _ in self._users.ids.values()
+                   if spec.rule in ("id", "gid") and spec.namespace not in made.account.legacy_ids]
+        if not derived:
+            return numbered
+        brought = {item for made in (*(m for _, m in numbered), *merging) for item in made.account.legacy_ids.items()}
+        for namespace in {ns for _, _, ns, _ in derived}:
+            values = [value for _, _, ns, value in derived if ns == namespace]
+            brought |= {(namespace, v) for v in await self._work.users.find_many_by_legacy_id(namespace, values)}
+        clashing = {made.line for _, made, ns, value in derived if (ns, value) in brought}
+        for line in sorted(clashing):
+            self._reject(line, "the id it would show is another row's or account's")
+        return [(number, made) for number, made in numbered if made.line not in clashing]
+
     async def _derived_holders(self, everyone: list[Candidate]) -> set[tuple[str, str]]:
         clashes: set[tuple[str, str]] = set()
         by_namespace = {(ns, spec.rule) for spec, _ in self._users.ids.values() for ns in [spec.namespace]}
@@ -421,6 +442,12 @@ class _UsersBatch:
         if missing:
             await work.users.change_profile(account.id, ProfileChange(**missing), now)
         await work.users.mark_imported(account.id, self._run, made.line)
+
+
+@dataclass(frozen=True)
+class _Numbered:
+    """What a derivation rule reads of a user not yet stored: its core id."""
+    id: int
 
 
 def _shared(made: Candidate, account: Account) -> set[str]:
