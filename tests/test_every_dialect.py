@@ -115,3 +115,23 @@ async def test_a_wrong_method_in_a_dialects_space_gets_its_wrong_method_answer(c
     assert method in response.headers["Allow"]
     if b"timestamp" not in expected:
         assert await response.read() == expected
+
+
+GETS = [(d, r, p) for d, r, m, p in ROUTES if m == "GET"]
+
+
+@pytest.mark.parametrize("dialect, route, path", GETS, ids=[f"{d.name}:{p}" for d, _, p in GETS])
+async def test_head_is_answered_wherever_get_is(client, rows, dialect, route, path):
+    before = rows.snapshot()
+    got, head = await client.get(concrete(path)), await client.head(concrete(path))
+    assert (head.status, head.headers["Content-Type"]) == (got.status, got.headers["Content-Type"])
+    assert await head.read() == b""
+    assert rows.snapshot() == before
+
+
+@pytest.mark.parametrize("dialect", SPACED, ids=[d.name for d in SPACED])
+async def test_a_url_space_without_its_trailing_slash_is_the_dialects_too(client, dialect):
+    path = dialect.url_space[0].rstrip("/")
+    response = await client.request("PATCH", path)
+    status, content_type, _ = answer(dialect, NoRoute, None)
+    assert (response.status, response.headers["Content-Type"]) == (status, content_type)

@@ -260,8 +260,8 @@ class Dialect:
 
     def owns(self, path: str) -> int:
         """How long a prefix of ``path`` is in this dialect's URL space (0: none)."""
-        return max((len(p) for p in self.url_space if path.startswith(p if p.endswith("/") else p + "/") or path == p),
-                   default=0)
+        return max((len(p) for p in self.url_space
+                    if path.startswith(p.rstrip("/") + "/") or path == p.rstrip("/")), default=0)
 
     def ids_of(self, user: Any) -> dict[str, int | str | None]:
         """What ``$ids.<name>`` shows for ``user``."""

@@ -139,6 +139,9 @@ def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
             for method, path in route.served():
                 grouped.setdefault((method, path), []).append(route)
         for (method, path), routes in grouped.items():
-            app.router.add_route(method, path, Endpoint(dialect, routes).handle)
+            handle = Endpoint(dialect, routes).handle
+            app.router.add_route(method, path, handle)
+            if method == "GET" and ("HEAD", path) not in grouped:  # as every HTTP server does (Spring, Express)
+                app.router.add_route("HEAD", path, handle)
         for prefix, serves in dialect.static:
             add_static(app, prefix, serves)
