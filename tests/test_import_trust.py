@@ -146,3 +146,13 @@ async def test_no_two_users_show_one_id_when_one_is_derived(importing, rows):
                                        "    password: {scheme: plain, value: $row.pw}\n")
     assert report == [{"part": "users", "line": 3, "reason": "the id it would show is another row's or account's"}]
     assert [r["phone"] for r in rows("SELECT phone FROM users")] == ["13700137005"]
+
+
+@pytest.mark.parametrize("fmt, text", [("csv", "\ufeffid,mobile,pw\n7,13700137000,x\n"),
+                                       ("jsonl", '\ufeff{"id": 7, "mobile": "13700137000", "pw": "x"}\n')])
+async def test_a_file_starting_with_a_bom_reads_as_without(importing, rows, fmt, text):
+    """Excel writes a UTF-8 BOM; it used to hide the first column's name."""
+    importing.write(f"users.{fmt}", text)
+    code, out, _ = await importing.run(description("phone: $row.mobile").replace("users.csv, format: csv",
+                                                                                 f"users.{fmt}, format: {fmt}"))
+    assert (code, out.split(",")[1]) == (0, " imported 1")

@@ -31,7 +31,7 @@ class DescriptionError(Exception):
 class Source:
     path: Path
     format: str
-    encoding: str = "utf-8"
+    encoding: str = "utf-8-sig"
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _source(raw: Mapping[str, Any], file: Path, where: str) -> Source:
     path = (file.parent / raw["path"]).resolve()
     if not path.is_file():
         raise _Invalid(f"{where}.source.path", f"no such file: {path}")
-    encoding = raw.get("encoding", "utf-8")
+    encoding = raw.get("encoding", "utf-8-sig")  # UTF-8, with or without the BOM Excel and others write
     try:
         codecs.lookup(encoding)
     except LookupError:
