@@ -37,8 +37,9 @@ def _taken(error: asyncpg.UniqueViolationError) -> Taken:
 
 
 class PostgresDb(Rows):
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection, growth: dict[str, int]) -> None:
         self._connection = connection
+        self._growth = growth  # the store's: users inserted in bulk since, and until, its last ANALYZE
 
     async def all(self, sql: str, *args: Any) -> list[Row]:
         try:
@@ -72,6 +73,17 @@ class PostgresDb(Rows):
                                             "FROM generate_series(1, $1)", count)
         return [row["id"] for row in rows]
 
+    async def grew(self, rows: int) -> None:
+        # A fresh table's statistics say it is empty until autovacuum samples it (a minute or more on):
+        # planned by them, an import's look-ups scanned ever larger tables and timed out past ~60,000
+        # users. Sampled again each time the users inserted here have doubled: a few times per import.
+        growth = self._growth
+        growth["added"] += rows
+        if growth["added"] >= max(growth["sampled"], 1000):
+            await self._connection.execute("ANALYZE users, user_ids")
+            growth["sampled"] += growth["added"]
+            growth["added"] = 0
+
     async def keep_user_ids_above(self, floor: int) -> None:
         # The lock waits for registrations in flight (they hold ids taken before the sequence moves) and
         # holds new ones until this transaction ends, so no user can get an id at or below the floor.
@@ -96,6 +108,7 @@ class PostgresStore:
     def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
         self._pool = pool
         self._timeout = timeout
+        self._growth = {"added": 0, "sampled": 0}
 
     @classmethod
     async def open(cls, url: str, *, timeout: float = 5, pool_size: int = 10) -> "PostgresStore":
@@ -110,12 +123,12 @@ class PostgresStore:
     async def write(self) -> AsyncIterator[SqlWork]:
         async with self._pool.acquire(timeout=self._timeout) as connection:
             async with connection.transaction():
-                yield SqlWork(PostgresDb(connection))
+                yield SqlWork(PostgresDb(connection, self._growth))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlWork]:
         async with self._pool.acquire(timeout=self._timeout) as connection:
-            yield SqlWork(PostgresDb(connection))
+            yield SqlWork(PostgresDb(connection, self._growth))
 
     async def ping(self) -> None:
         async with self.read() as work:

@@ -49,6 +49,9 @@ class Db(Protocol):
     async def keep_user_ids_above(self, floor: int) -> None:
         """From now on, users get ids above ``floor``; waits for users being inserted meanwhile."""
 
+    async def grew(self, rows: int) -> None:
+        """``rows`` users were just inserted in bulk: a planner that keeps statistics may need fresh ones."""
+
 
 class Rows:
     """``one`` for a backend's ``all``: written once for every backend's Db."""
@@ -197,6 +200,7 @@ class SqlUsers:
         await self._db.run_many(self._ADD_WITH_ID, [[user_id, *_values(new)] for user_id, new in accounts])
         await self._db.run_many(self._ADD_ID, [[namespace, value, user_id] for user_id, new in accounts
                                                for namespace, value in new.legacy_ids.items()])
+        await self._db.grew(len(accounts))
 
     async def add_legacy_id(self, user_id: int, namespace: str, value: str) -> None:
         """The caller claims the user: the copy on the user is read, then written."""
