@@ -19,11 +19,10 @@ from facade.dialect.transforms import to_str
 ABSENT = object()
 PARAMS = "params"  # templates' name for the route's own parameters (``$params.password``)
 IDS = "ids"  # templates' name for the dialect's ids of the user the operation returns (``$ids.userId``)
-
-
 BODY, AS, SUCCESS = "body", "as", "success"  # an outcome entry's keys beside its slots, and what 'as' may say
 OWN_KEYS = (BODY, AS)
 FACTS = ("status", "method", "path", "timestamp")  # what an outcome's own body may name besides slots
+
 
 @dataclass(frozen=True)
 class Param:
