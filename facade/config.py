@@ -20,7 +20,7 @@ import yaml
 
 from facade import yamlfile
 from facade.client_address import networks
-from facade.dialect.loader import ENGINE_SCHEMAS
+from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
 from facade.store import BACKENDS
 
 DEFAULT_FILE = "config.yaml"
@@ -29,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024, "workers": 1,
                "trusted_proxies": []},
     "storage": {"url": "sqlite:///var/facade.db", "timeout": 5, "pool_size": 10},
-    "mappings": {"dir": "mappings", "schemas_dir": "schemas", "enabled": None, "validate_responses": False},
+    "mappings": {"dir": str(SHIPPED_MAPPINGS), "schemas_dir": str(ENGINE_SCHEMAS), "enabled": None,
+                 "validate_responses": False},
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
                  "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None, "legacy_jwt_keys": {}},
     "codes": {"ttl": 300, "max_attempts": 5, "resend_after": 60, "hourly_cap": 10},

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import pytest
 
 from facade import app as app_module
+from facade.dialect.loader import SHIPPED_MAPPINGS
 from facade import config as configuration
 from facade.app import init_app
 from facade.core import UserCore
@@ -31,6 +32,7 @@ from facade.store import open_store
 from tests.rows import PostgresRows, Rows, SqliteRows, drop_schema
 
 ROOT = Path(__file__).resolve().parents[1]
+MAPPINGS = SHIPPED_MAPPINGS  # the five mappings the package ships
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POSTGRES = os.environ.get("FACADE_TEST_POSTGRES")
 BACKENDS = ("sqlite", "postgresql")
@@ -87,7 +89,7 @@ def storage_url(backend: str, db_path: Path):
 
 @pytest.fixture
 def make_config(tmp_path: Path, storage_url: str) -> Callable[..., configuration.Config]:
-    def make(*overrides: str, mappings: Path = ROOT / "mappings") -> configuration.Config:
+    def make(*overrides: str, mappings: Path = MAPPINGS) -> configuration.Config:
         return configuration.load(str(ROOT / "config.yaml"), [
             f"storage.url={storage_url}",
             f"mappings.dir={mappings}",

@@ -11,7 +11,7 @@ import pytest
 from facade.app import load_config_dialects
 from facade.cli import about_text, main
 from facade.config import load
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, MAPPINGS, ROOT
 
 BROKEN = sorted((FIXTURES / "bad_mappings").glob("*.yaml"))
 
@@ -45,7 +45,7 @@ def test_two_dialects_may_not_claim_one_route(tmp_path, capsys):
     mappings = tmp_path / "mappings"
     mappings.mkdir()
     for name in ("express", "copy"):
-        shutil.copy(ROOT / "mappings" / "express.yaml", mappings / f"{name}.yaml")
+        shutil.copy(MAPPINGS / "express.yaml", mappings / f"{name}.yaml")
     code, err = run("check", mappings, tmp_path, capsys)
     assert code != 0
     assert err.startswith(f"facade: {mappings / 'express.yaml'}: POST /express/login/api/userRegister/v1 (register): "
@@ -55,7 +55,7 @@ def test_two_dialects_may_not_claim_one_route(tmp_path, capsys):
 def test_the_shipped_mappings_pass_check_and_it_lists_what_it_would_serve(capsys):
     assert main(["check", "--config", str(ROOT / "config.yaml")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert {line.split("\t")[0] for line in lines} == {f.stem for f in (ROOT / "mappings").glob("*.yaml")}
+    assert {line.split("\t")[0] for line in lines} == {f.stem for f in (MAPPINGS).glob("*.yaml")}
     assert [line for line in lines if line.startswith("express\t")] == [
         "express\tPOST /express/login/api/userRegister/v1 -> register",
         "express\tPOST /express/login/api/login/v1 -> login",

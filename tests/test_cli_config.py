@@ -14,7 +14,7 @@ from facade import config as configuration
 from facade.app import init_app
 from facade.cli import main
 from facade.core.passwords import PasswordHasher
-from tests.conftest import ROOT
+from tests.conftest import MAPPINGS, ROOT
 
 
 def test_the_default_bcrypt_cost_stays_12():
@@ -82,7 +82,7 @@ def test_a_missing_config_file_is_an_error(tmp_path, capsys):
 
 def test_an_enabled_dialect_without_a_file_stops_start_up(capsys):
     assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", "mappings.enabled=[expres]"]) == 2
-    assert capsys.readouterr().err == f"facade: {ROOT / 'mappings' / 'expres.yaml'}: -: named in config (mappings.enabled or dialects) but no such file\n"
+    assert capsys.readouterr().err == f"facade: {MAPPINGS / 'expres.yaml'}: -: named in config (mappings.enabled or dialects) but no such file\n"
 
 
 def test_an_unknown_storage_scheme_stops_serve(tmp_path, capsys):
@@ -159,7 +159,7 @@ async def test_facade_apps_add_list_and_remove(aiohttp_client, make_config, db_p
 def test_a_mapped_session_lifetime_beyond_the_configured_maximum_stops_start_up(capsys):
     assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", "security.session_ttl_max=86400"]) == 2
     assert capsys.readouterr().err == (
-        f"facade: {ROOT / 'mappings' / 'cloud_user.yaml'}: GET /api/cloud_user/login/psw (login-password): "
+        f"facade: {MAPPINGS / 'cloud_user.yaml'}: GET /api/cloud_user/login/psw (login-password): "
         "parameter 'ttl': 604800 s is longer than security.session_ttl_max (86400 s)\n")
 
 
@@ -171,7 +171,7 @@ def test_a_mapped_session_lifetime_beyond_the_configured_maximum_stops_start_up(
                                                "but no such file")])
 def test_a_dialect_setting_the_mapping_does_not_declare_stops_start_up(capsys, setting, reason):
     assert main(["check", "--config", str(ROOT / "config.yaml"), "--set", setting]) == 2
-    assert capsys.readouterr().err == f"facade: {ROOT / 'mappings'}/{reason}\n"
+    assert capsys.readouterr().err == f"facade: {MAPPINGS}/{reason}\n"
 
 
 LEGACY_PAIR = ("qpujpkjvoudsylho", "Zk3mW9aQ7rT2xY5bN8cV1dF4gH6jK0lP")

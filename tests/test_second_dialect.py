@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from facade.app import init_app
-from tests.conftest import ROOT
+from tests.conftest import MAPPINGS
 from tests.servers import Served
 from tests.test_express import ALICE, OK
 
@@ -18,8 +18,8 @@ from tests.test_express import ALICE, OK
 def two_dialects(tmp_path):
     mappings = tmp_path / "mappings"
     mappings.mkdir()
-    shutil.copy(ROOT / "mappings" / "express.yaml", mappings)
-    text = (ROOT / "mappings" / "express.yaml").read_text(encoding="utf-8")
+    shutil.copy(MAPPINGS / "express.yaml", mappings)
+    text = (MAPPINGS / "express.yaml").read_text(encoding="utf-8")
     (mappings / "courier.yaml").write_text(text.replace("/express/", "/courier/"), encoding="utf-8")
     return mappings
 

@@ -25,7 +25,9 @@ from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import TRANSFORMS, to_str
 
-ENGINE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+PACKAGE = Path(__file__).resolve().parents[1]  # the installed facade package, with its data
+ENGINE_SCHEMAS = PACKAGE / "schemas"
+SHIPPED_MAPPINGS = PACKAGE / "mappings"
 RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls here
 SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"

@@ -1,0 +1,1 @@
+"""``facade import``: legacy users, sessions and app keys, as a description says."""
