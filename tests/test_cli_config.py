@@ -205,3 +205,18 @@ def test_a_pair_of_the_wrong_shape_is_refused(db_path, rows, capsys, pair, reaso
                  "--set", f"storage.url=sqlite:///{db_path}"]) == 2
     assert capsys.readouterr().err == f"facade: apps add: {reason}\n"
     assert rows("SELECT * FROM apps") == []
+
+
+@pytest.mark.parametrize("sets, why", [(["mappings.dir={empty}"], "no *.yaml mapping here"),
+                                       (["mappings.enabled=[]"], "mappings.enabled names none of them")])
+@pytest.mark.parametrize("command", ["check", "serve"])
+def test_nothing_to_serve_stops_start_up_naming_the_folder(tmp_path, capsys, command, sets, why):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = [command, "--config", str(ROOT / "config.yaml"), "--set", f"storage.url=sqlite:///{tmp_path / 'x.db'}"]
+    for item in sets:
+        args += ["--set", item.format(empty=empty)]
+    assert main(args) == 2
+    folder = empty if "dir" in sets[0] else MAPPINGS
+    assert capsys.readouterr().err == f"facade: {folder}: -: {why}: nothing to serve\n"
+    assert not (tmp_path / "x.db").exists()

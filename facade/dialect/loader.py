@@ -52,6 +52,9 @@ def load_dialects(directory: Path, signatures: dict[str, Signature], *,
                                "named in config (mappings.enabled or dialects) but no such file")
     loader = _Loader(signatures, schemas_dir, validate_responses, session_ttl_max, settings or {})
     dialects = [loader.dialect(f) for f in files if enabled is None or f.stem in enabled]
+    if not dialects:  # a server that serves nothing would still answer its health check: say so now
+        why = "no *.yaml mapping here" if not files else "mappings.enabled names none of them"
+        raise MappingError(str(directory), FILE_LEVEL, f"{why}: nothing to serve")
     _check_no_overlap(dialects)
     return dialects
 
