@@ -148,3 +148,10 @@ def core(store, clock, outbox_path):
     """The core over a real store, with an injectable clock and the outbox notifier."""
     return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
                     notifier=Outbox(outbox_path), throttle=LoginThrottle(store, clock), clock=clock)
+
+
+@pytest.fixture
+def importing(tmp_path: Path, storage_url: str, capsys):
+    """`facade import` on files the test writes into its folder, over the test's store."""
+    from tests.importing import Importing  # the helper imports this module: import it when needed
+    return Importing(tmp_path, storage_url, capsys)

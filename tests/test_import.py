@@ -2,49 +2,22 @@
 says, through the real command, on both backends."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import shutil
 import subprocess
-import textwrap
-from pathlib import Path
 
 import pytest
 
 from facade.app import init_app
-from facade.cli import main
 from facade.store import open_store
 from tests.clients import AppPair, dialects
 from tests.conftest import ROOT
+from tests.importing import Importing
 
 pytestmark = pytest.mark.every_backend
 
 ALICE, BOB = "13800138000", "13900139000"
-
-
-class Importing:
-    """Writes a description and its source files into a folder, and runs the command on them."""
-
-    def __init__(self, folder: Path, storage_url: str, capsys) -> None:
-        self.folder, self.url, self.capsys = folder, storage_url, capsys
-
-    def write(self, name: str, text: str) -> Path:
-        path = self.folder / name
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-        return path
-
-    async def run(self, description: str, *flags: str) -> tuple[int, str, str]:
-        path = self.write("description.yaml", description)
-        code = await asyncio.to_thread(main, ["import", str(path), *flags, "--config", str(ROOT / "config.yaml"),
-                                              "--set", f"storage.url={self.url}"])
-        printed = self.capsys.readouterr()
-        return code, printed.out, printed.err
-
-
-@pytest.fixture
-def importing(tmp_path, storage_url, capsys):
-    return Importing(tmp_path, storage_url, capsys)
 
 
 @pytest.fixture

@@ -10,17 +10,12 @@ import pytest
 
 from facade.app import init_app
 from facade.keys import CORE, STORE
-from tests.test_import import SESSIONS, Importing  # noqa: F401  (the fixtures below use Importing)
+from tests.test_import import SESSIONS
 
 pytestmark = pytest.mark.every_backend
 
 PHONE, OTHER = "13900139000", "13700137000"
 OLD_KEY = "the-legacy-services-own-signing-key"
-
-
-@pytest.fixture
-def importing(tmp_path, storage_url, capsys):
-    return Importing(tmp_path, storage_url, capsys)
 
 
 @pytest.fixture

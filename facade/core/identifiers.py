@@ -5,7 +5,7 @@ Every identifier is stored and compared in one normalised form, so
 A username may look like anything, a phone number or an address included
 (the legacy servers set no rule): a login whose identifier has a phone's or
 an address's shape looks for that phone or address first, then for the
-username, as the legacy express server did.
+username, as a legacy server that matched both columns did.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A user's id in a legacy system's namespace: the one an import brought, else
 one derived from the core's own fields, by the namespace's rule.
 
-Namespaces are opaque names ("express.userId"); the rules say what a user
+Namespaces are opaque names ("<dialect>.<id>"); the rules say what a user
 the facade created shows there: its id, its gid, its public id or its phone.
 An imported id always wins, and is unique in its namespace (the store keeps
 that); an import also keeps derived ids from ever meeting imported ones.

@@ -135,7 +135,8 @@ class UserCore:
             try:
                 async with self._store.write() as work:
                     # no upload replaces the avatar meanwhile, and no one else registers with it
-                    await work.claim(*([f"flow:{flow}"] if flow else []), *([f"avatar:{new['avatar']}"] if new["avatar"] else []))
+                    await work.claim(*([f"flow:{flow}"] if flow else []),
+                                     *([f"avatar:{new['avatar']}"] if new["avatar"] else []))
                     if await work.users.legacy_id_exists(public_id):
                         continue
                     if new["avatar"] is not None and (await work.files.get(images.AVATARS, new["avatar"]) is None
@@ -371,8 +372,8 @@ class UserCore:
         held_by = flow_id(flow) if flow else None
         now = self._clock()
         async with self._store.write() as work:
-            await work.claim(*([f"flow:{held_by}"] if held_by else []),  # concurrent uploads in one flow: the last stays
-                             *([f"upload-client:{client}"] if client else []))
+            # concurrent uploads in one flow: the last stays; one client's uploads are counted one at a time
+            await work.claim(*([f"flow:{held_by}"] if held_by else []), *([f"upload-client:{client}"] if client else []))
             if client and await self._over_budget(work, client, len(image), now):
                 raise RateLimited("upload budget for this client")
             if held_by is not None:

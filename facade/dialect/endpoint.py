@@ -141,7 +141,7 @@ def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
         for (method, path), routes in grouped.items():
             handle = Endpoint(dialect, routes).handle
             app.router.add_route(method, path, handle)
-            if method == "GET" and ("HEAD", path) not in grouped:  # as every HTTP server does (Spring, Express)
+            if method == "GET" and ("HEAD", path) not in grouped:  # as HTTP servers commonly do
                 app.router.add_route("HEAD", path, handle)
         for prefix, serves in dialect.static:
             add_static(app, prefix, serves)

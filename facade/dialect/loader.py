@@ -19,8 +19,8 @@ import yaml
 from facade import yamlfile
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import OUTCOMES, Outcome
-from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier, Condition, Dialect, Envelope,
-                                         FlowEffects, IdSpec, JsonStyle, Param, Route)
+from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier,
+                                         Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import TRANSFORMS, to_str
@@ -274,7 +274,8 @@ def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str, settings:
         if AS in entry and not route_level:
             raise ValueError(f"{here}: 'as' belongs in a route's outcomes, which have a success to answer with")
         _check_slots({k: v for k, v in entry.items() if k not in OWN_KEYS}, failure, here)
-        table[outcome_id] = {**entry, **({BODY: _own_body(entry[BODY], failure, here, settings)} if BODY in entry else {})}
+        own = {BODY: _own_body(entry[BODY], failure, here, settings)} if BODY in entry else {}
+        table[outcome_id] = {**entry, **own}
     return table
 
 

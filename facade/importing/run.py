@@ -389,8 +389,8 @@ class _UsersBatch:
     async def _without_derived_clashes(self, numbered: list[tuple[int, Candidate]], merging: list[Candidate]
                                        ) -> list[tuple[int, Candidate]]:
         """A new user with no imported id in a namespace shows one derived from its core id there: that
-        must not be an id another row of this batch, or an account here, brings (istatus: a row's gid
-        100009 and another row's id 9 without a gid)."""
+        must not be an id another row of this batch, or an account here, brings (one row's imported gid
+        100009, another row's id 9 with no gid, which derives gid 100009)."""
         derived = [(number, made, spec.namespace, str(ids.RULES[spec.rule](_Numbered(number))))
                    for number, made in numbered for spec, _ in self._users.ids.values()
                    if spec.rule in ("id", "gid") and spec.namespace not in made.account.legacy_ids]
