@@ -1,4 +1,4 @@
-"""``facade serve``, ``facade check`` and ``facade apps``."""
+"""The ``facade`` command: serve, check, init, apps, import, about."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,8 @@ import contextlib
 import json
 import logging
 import os
+import shutil
+import socket
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,15 +16,20 @@ from pathlib import Path
 from aiohttp import web
 
 from facade import config as configuration
-from facade.access_log import AccessLogger
+from facade import logs
 from facade import workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.core.apps import Apps
-from facade.dialect.loader import MappingError
+from facade.core.ports import Store
+from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
+from facade.keys import DIALECTS
 from facade.importing import description as descriptions
 from facade.importing.run import Importer, ImportStopped, Progress, Report
 from facade.importing.run import check as check_import
 from facade.importing.sources import SourceError
+from facade.store import StoreUnavailable, describe, will_create
+
+log = logging.getLogger("facade")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, help="processes sharing the port (default: server.workers, 1)")
     commands.add_parser("check", parents=[common], help="validate config and mappings, list the routes")
+    init = commands.add_parser("init", help="write a starter config.yaml and copies of the shipped mappings "
+                                            "and their schemas to DIR, to edit")
+    init.add_argument("dir")
     commands.add_parser("about", parents=[common], help="print, as Markdown, where each dialect follows its real "
                                                         "server, its document, or departs (the README's section)")
     apps = commands.add_parser("apps", help="the app_id/app_secret pairs dialects with 'app:' demand")
@@ -59,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "init":
+        return init(args)
     overrides = list(args.overrides)
     if getattr(args, "host", None):
         overrides.append(f"server.host={args.host}")
@@ -72,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     except (configuration.ConfigError, MappingError) as error:
         print(f"facade: {error}", file=sys.stderr)
         return 2
+    except StoreUnavailable as error:
+        print(f"facade: storage.url: {error}", file=sys.stderr)
+        return 2
+    except CannotStart as error:
+        print(f"facade: {error}", file=sys.stderr)
+        return 2
 
 
 def check(config: configuration.Config, args: argparse.Namespace) -> int:
@@ -83,32 +101,93 @@ def check(config: configuration.Config, args: argparse.Namespace) -> int:
     return 0
 
 
+class CannotStart(Exception):
+    """A reason the server cannot start, said in one line."""
+
+
 def serve(config: configuration.Config, args: argparse.Namespace) -> int:
-    logging.basicConfig(level=config["logging.level"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.setup(config["logging.level"], config["logging.format"])
     app = init_app(config)  # mappings checked once, before any worker starts
-    host, port, count = config["server.host"], config["server.port"], config["server.workers"]
+    sock = _listen(config["server.host"], config["server.port"])
     try:
-        sock = workers.listen(host, port)
-    except OSError as error:
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        print(f"facade: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
-        return 2
+        store = asyncio.run(_reach(config))  # an unreachable or unwritable store stops the server here, once
+    except BaseException:
+        sock.close()
+        raise
+    host, port = sock.getsockname()[:2]
+    address, count = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}", config["server.workers"]
+    for dialect in app[DIALECTS]:
+        log.info("serving %s: %d routes under %s at %s, store %s, %d process%s", dialect.name, len(dialect.routes),
+                 ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
 
     def work() -> int:
-        web.run_app(app, sock=sock, print=None, access_log_class=AccessLogger)
+        web.run_app(app, sock=sock, print=None, access_log_class=logs.AccessLogger)
         return 0
     if count == 1:
-        return work()
-    app.cleanup_ctx.append(workers.parent_watch)
-    return workers.Supervisor(count, work).run()
+        status = work()
+    else:
+        app.cleanup_ctx.append(workers.parent_watch)
+        status = workers.Supervisor(count, work).run()
+    log.info("stopped serving at %s (exit %d)", address, status)
+    return status
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        return workers.listen(host, port)
+    except OSError as error:
+        raise CannotStart(f"cannot listen on {host}:{port}: "
+                          f"{os.strerror(error.errno) if error.errno else error}") from None
+
+
+async def _reach(config: configuration.Config) -> str:
+    """Opens the store once (creating it, or bringing its schema up to date) and says which it is."""
+    store, named = await _named_store(config)
+    await store.close()
+    return named
+
+
+async def _named_store(config: configuration.Config) -> tuple[Store, str]:
+    url = config["storage.url"]
+    created = will_create(url)
+    store = await open_configured_store(config)
+    return store, describe(url) + (" (created now: there was no database)" if created else "")
+
+
+def init(args: argparse.Namespace) -> int:
+    """A folder to start from: the starter config, and the shipped mappings and their schemas to edit."""
+    folder = Path(args.dir)
+    target = folder / configuration.DEFAULT_FILE
+    if target.exists():
+        print(f"facade: init: {target} exists; not overwriting it", file=sys.stderr)
+        return 2
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(SHIPPED_MAPPINGS, folder / "mappings", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for schemas in sorted(p for p in ENGINE_SCHEMAS.iterdir() if p.is_dir() and p.name != "__pycache__"):
+            shutil.copytree(schemas, folder / "schemas" / schemas.name, dirs_exist_ok=True)
+        shutil.copyfile(configuration.STARTER, target)
+    except OSError as error:
+        print(f"facade: init: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}, {folder / 'mappings'} and {folder / 'schemas'}; now: cd {folder} && facade serve")
+    return 0
 
 
 def apps(config: configuration.Config, args: argparse.Namespace) -> int:
     return asyncio.run(_apps(config, args))
 
 
+async def _opened(config: configuration.Config) -> Store:
+    """The store serve would use, named on stderr (stdout stays the command's answer)."""
+    store, named = await _named_store(config)
+    print(f"facade: store {named}", file=sys.stderr)
+    return store
+
+
 async def _apps(config: configuration.Config, args: argparse.Namespace) -> int:
-    store = await open_configured_store(config)
+    store = await _opened(config)
     try:
         return await APP_ACTIONS[args.action](Apps(store), args)
     finally:
@@ -156,7 +235,7 @@ def import_(config: configuration.Config, args: argparse.Namespace) -> int:
 
 async def _import(config: configuration.Config, description: descriptions.Description, totals: dict[str, int],
                   args: argparse.Namespace) -> int:
-    store = await open_configured_store(config)
+    store = await _opened(config)
     try:
         with contextlib.ExitStack() as files:
             out = files.enter_context(open(args.report, "w", encoding="utf-8")) if args.report else None

@@ -1,13 +1,17 @@
-"""Loads config.yaml: built-in defaults, then the file, then ``--set`` overrides,
-validated against schemas/config.schema.json.
+"""Loads the config: built-in defaults, then the file, then ``FACADE_*``
+environment variables, then ``--set`` overrides, validated against
+schemas/config.schema.json.
 
 Relative paths in the file are resolved against the file's folder; relative
-paths given with ``--set`` against the working directory, as a shell user
-expects.
+paths given in the environment or with ``--set`` against the working
+directory, as a shell user expects. An error names the layer that set the
+key at fault, and never echoes a value from the environment (secrets live
+there).
 """
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -25,6 +29,8 @@ from facade.store import BACKENDS
 
 DEFAULT_FILE = "config.yaml"
 ENV_VAR = "FACADE_CONFIG"
+ENV_PREFIX, ENV_NESTING = "FACADE_", "__"  # FACADE_SECURITY__JWT_SECRET sets security.jwt_secret
+STARTER = Path(__file__).parent / DEFAULT_FILE  # every key at its default, documented; what `facade init` writes
 DEFAULTS: dict[str, Any] = {
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024, "workers": 1,
                "trusted_proxies": []},
@@ -42,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
                "smtp": {"host": "localhost", "port": 25, "security": "none", "username": None, "password": None,
                         "sender": None, "subject": "验证码", "timeout": 10}},
     "dialects": {},  # per-dialect settings: {<dialect>: {<setting>: value}}
-    "logging": {"level": "INFO"},
+    "logging": {"level": "INFO", "format": "text"},
 }
 PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
 
@@ -66,29 +72,70 @@ class Config:
         return Path(self[dotted])
 
 
-def load(path: str | None = None, overrides: list[str] = ()) -> Config:
-    file = _pick_file(path)
+def load(path: str | None = None, overrides: list[str] = (), environ: dict[str, str] | None = None) -> Config:
+    environ = os.environ if environ is None else environ
+    file = _pick_file(path or environ.get(ENV_VAR))
     values = _absolute(copy.deepcopy(DEFAULTS), file.parent if file else Path.cwd())
-    if file is not None:
-        _merge(values, _absolute(_read(file), file.parent), str(file), DEFAULTS)
-    for item in overrides:
-        key, value = _parse_override(item)
-        _merge(values, _absolute(_nest(key, value), Path.cwd()), f"--set {item}", DEFAULTS)
-    origin = str(file or "defaults")
-    _validate(values, origin)
-    _check_backend(values["storage"]["url"], origin)
-    if values["security"]["session_ttl"] > values["security"]["session_ttl_max"]:
-        raise ConfigError(f"{origin}: security.session_ttl is longer than security.session_ttl_max")
-    _check_notify(values["notify"], origin)
-    try:
-        networks(values["server"]["trusted_proxies"])
-    except ValueError as error:
-        raise ConfigError(f"{origin}: {error}") from None
+    layers = [(str(file), lambda: _absolute(_read(file), file.parent))] if file else []
+    layers += [(f"${name}", _setter(key, raw)) for name, key, raw in _environment(environ)]
+    layers += [(f"--set {item}", _setter(*_split_override(item))) for item in overrides]
+    origins: dict[str, str] = {}
+    for origin, layer in layers:
+        _merge(values, layer(), origin, DEFAULTS, origins)
+    blame = _Blame(origins, str(file or "defaults"))
+    _check(values, blame)
     return Config(str(file or "defaults"), values)
 
 
-def _pick_file(path: str | None) -> Path | None:
-    chosen = path or os.environ.get(ENV_VAR)
+def _check(values: dict[str, Any], blame: "_Blame") -> None:
+    _validate(values, blame)
+    _check_backend(values["storage"]["url"], blame("storage.url"))
+    if values["security"]["session_ttl"] > values["security"]["session_ttl_max"]:
+        raise ConfigError(f"{blame('security.session_ttl')}: security.session_ttl is longer than "
+                          f"security.session_ttl_max")
+    _check_notify(values["notify"], blame)
+    try:
+        networks(values["server"]["trusted_proxies"])
+    except ValueError as error:
+        raise ConfigError(f"{blame('server.trusted_proxies')}: {error}") from None
+
+
+class _Blame:
+    """Which layer (the file, a variable, a --set) last set a key, or one above or below it."""
+
+    def __init__(self, origins: dict[str, str], base: str) -> None:
+        self._origins, self._base = origins, base
+
+    def __call__(self, dotted: str) -> str:
+        related = [origin for key, origin in self._origins.items()
+                   if key == dotted or key.startswith(dotted + ".") or dotted.startswith(key + ".")]
+        return related[-1] if related else self._base
+
+    def shows_values(self, dotted: str) -> bool:
+        return not self(dotted).startswith("$")
+
+
+def _environment(environ: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(variable, dotted key, text) for every FACADE_<SECTION>__<KEY> variable, in a stable order."""
+    found = []
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and ENV_NESTING in name:
+            found.append((name, name[len(ENV_PREFIX):].lower().replace(ENV_NESTING, "."), environ[name]))
+    return found
+
+
+def _split_override(item: str) -> tuple[str, str]:
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set {item}: expected KEY=VALUE")
+    return key, raw
+
+
+def _setter(dotted: str, raw: str):
+    return lambda: _absolute(_nest(dotted, _value(dotted, raw)), Path.cwd())
+
+
+def _pick_file(chosen: str | None) -> Path | None:
     if chosen:
         file = Path(chosen)
         if not file.is_file():
@@ -110,14 +157,29 @@ def _read(file: Path) -> dict[str, Any]:
     return data
 
 
-def _parse_override(item: str) -> tuple[str, Any]:
-    key, sep, raw = item.partition("=")
-    if not sep or not key:
-        raise ConfigError(f"--set {item}: expected KEY=VALUE")
+def _value(dotted: str, raw: str) -> Any:
+    """Text for a key whose only type is a string, taken as it is (a secret may look like YAML:
+    '#x', '123', 'a: b'), empty meaning null where null is allowed; YAML for every other key."""
+    text_only, nullable = _text_key(dotted)
+    if text_only:
+        return None if raw == "" and nullable else raw
     try:
-        return key, yamlfile.safe_load(raw) if raw else ""
+        return yamlfile.safe_load(raw) if raw else ""
     except yaml.YAMLError:
-        return key, raw
+        return raw
+
+
+def _text_key(dotted: str) -> tuple[bool, bool]:
+    schema = _schema()
+    for part in dotted.split("."):
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        schema = properties.get(part) or (extra if isinstance(extra, dict) else {})
+        if "$ref" in schema:
+            schema = _schema()["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+    types = {t for branch in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]
+             for t in ([branch["type"]] if isinstance(branch.get("type"), str) else branch.get("type", []))}
+    return types - {"null"} == {"string"}, "null" in types
 
 
 def _nest(dotted: str, value: Any) -> dict[str, Any]:
@@ -126,16 +188,21 @@ def _nest(dotted: str, value: Any) -> dict[str, Any]:
     return value
 
 
-def _merge(into: dict[str, Any], new: dict[str, Any], origin: str, known: dict[str, Any]) -> None:
+def _merge(into: dict[str, Any], new: dict[str, Any], origin: str, known: dict[str, Any],
+           origins: dict[str, str], prefix: str = "") -> None:
     """Keys are checked against ``known``, the defaults at this level; a mapping
-    whose default is empty (notify.webhook.headers) is free-form and takes any."""
+    whose default is empty (notify.webhook.headers) is free-form and takes any.
+    ``origins`` records which layer set each key last."""
     for key, value in new.items():
         if known and key not in known:
             raise ConfigError(f"{origin}: unknown key {key!r} (known: {', '.join(known)})")
+        dotted = prefix + str(key)
         if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value, origin, known.get(key) or {})
+            _merge(into[key], value, origin, known.get(key) or {}, origins, dotted + ".")
         else:
             into[key] = value
+            origins.pop(dotted, None)  # re-inserted last: the latest layer wins the blame
+            origins[dotted] = origin
 
 
 def _absolute(values: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -164,15 +231,15 @@ def _check_backend(url: str, origin: str) -> None:
         raise ConfigError(f"{origin}: storage.url: unsupported scheme {scheme!r} (have: {', '.join(BACKENDS)})")
 
 
-def _check_notify(notify: dict[str, Any], origin: str) -> None:
+def _check_notify(notify: dict[str, Any], blame: _Blame) -> None:
     """A channel's notifier must have what it needs, or its first code would fail at send time."""
     url = notify["webhook"]["url"]
     if notify["sms"] == "webhook" and url is None:
-        raise ConfigError(f"{origin}: notify.webhook.url: required when notify.sms is webhook")
+        raise ConfigError(f"{blame('notify.sms')}: notify.webhook.url: required when notify.sms is webhook")
     if url is not None and not _is_http(url):  # not echoed: a gateway's key may ride in its query
-        raise ConfigError(f"{origin}: notify.webhook.url: not an http or https URL with a host")
+        raise ConfigError(f"{blame('notify.webhook.url')}: notify.webhook.url: not an http or https URL with a host")
     if notify["email"] == "smtp" and notify["smtp"]["sender"] is None:
-        raise ConfigError(f"{origin}: notify.smtp.sender: required when notify.email is smtp")
+        raise ConfigError(f"{blame('notify.email')}: notify.smtp.sender: required when notify.email is smtp")
 
 
 def _is_http(url: str) -> bool:
@@ -183,9 +250,14 @@ def _is_http(url: str) -> bool:
         return False
 
 
-def _validate(values: dict[str, Any], origin: str) -> None:
-    schema = json.loads((ENGINE_SCHEMAS / "config.schema.json").read_text(encoding="utf-8"))
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(values))
+def _validate(values: dict[str, Any], blame: _Blame) -> None:
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(values))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "top level"
-        raise ConfigError(f"{origin}: {where}: {error.message}")
+        said = error.message if blame.shows_values(where) else f"refused ({error.validator}: {error.validator_value})"
+        raise ConfigError(f"{blame(where)}: {where}: {said}")
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json.loads((ENGINE_SCHEMAS / "config.schema.json").read_text(encoding="utf-8"))

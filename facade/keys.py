@@ -27,3 +27,4 @@ REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 DIALECT: web.RequestKey["Dialect"] = web.RequestKey("dialect")
 ROUTE: web.RequestKey["Route"] = web.RequestKey("route")
 APP_ID: web.RequestKey[str] = web.RequestKey("app_id")  # set once the app's credentials are checked
+OUTCOME: web.RequestKey[str] = web.RequestKey("outcome")  # the outcome id the answer says, for the access line

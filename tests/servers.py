@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
+CONFIG_FILE = ROOT / "facade" / "config.yaml"
 
 
 def free_port() -> int:
@@ -28,10 +29,11 @@ class Served:
     nobody reads would stall a busy server); ``log`` holds it once the server has stopped."""
 
     def __init__(self, *sets: str, args: tuple[str, ...] = (), cwd: Path | None = None,
-                 env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+                 env: dict[str, str] | None = None, config: Path | None = CONFIG_FILE,
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "config.yaml"),
+        command = [sys.executable, "-m", "facade", "serve", *(["--config", str(config)] if config else []),
                    "--port", str(self.port), *args]
         for item in sets:
             command += ["--set", item]

@@ -11,7 +11,7 @@ import pytest
 from facade.app import load_config_dialects
 from facade.cli import about_text, main
 from facade.config import load
-from tests.conftest import FIXTURES, MAPPINGS, ROOT
+from tests.conftest import FIXTURES, MAPPINGS, CONFIG_FILE, ROOT
 
 BROKEN = sorted((FIXTURES / "bad_mappings").glob("*.yaml"))
 
@@ -23,7 +23,7 @@ def expected_error(file: Path) -> str:
 
 
 def run(command: str, mappings: Path, tmp_path: Path, capsys) -> tuple[int, str]:
-    code = main([command, "--config", str(ROOT / "config.yaml"),
+    code = main([command, "--config", str(CONFIG_FILE),
                  "--set", f"mappings.dir={mappings}", "--set", f"storage.url=sqlite:///{tmp_path / 'x.db'}",
                  "--set", "server.port=0"])
     return code, capsys.readouterr().err
@@ -53,7 +53,7 @@ def test_two_dialects_may_not_claim_one_route(tmp_path, capsys):
 
 
 def test_the_shipped_mappings_pass_check_and_it_lists_what_it_would_serve(capsys):
-    assert main(["check", "--config", str(ROOT / "config.yaml")]) == 0
+    assert main(["check", "--config", str(CONFIG_FILE)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert {line.split("\t")[0] for line in lines} == {f.stem for f in (MAPPINGS).glob("*.yaml")}
     assert [line for line in lines if line.startswith("express\t")] == [
@@ -77,5 +77,5 @@ def test_the_readme_shows_what_the_mappings_say_about_each_dialect():
     """The README's section is 'facade about' output: a mapping's about: and the README never drift apart."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = readme.split("<!-- facade about: start -->\n", 1)[1].split("<!-- facade about: end -->", 1)[0]
-    assert shown == about_text(load_config_dialects(load(str(ROOT / "config.yaml"))))
-    assert all(d.about.get("real") for d in load_config_dialects(load(str(ROOT / "config.yaml"))))
+    assert shown == about_text(load_config_dialects(load(str(CONFIG_FILE))))
+    assert all(d.about.get("real") for d in load_config_dialects(load(str(CONFIG_FILE))))

@@ -13,9 +13,9 @@ from facade.app import load_config_dialects
 from facade.config import load
 from facade.dialect.declarations import ABSENT
 from facade.core.outcomes import OUTCOMES, BodyTooLarge, MalformedBody, NoRoute, WrongMethod
-from tests.conftest import ROOT
+from tests.conftest import CONFIG_FILE
 
-DIALECTS = load_config_dialects(load(str(ROOT / "config.yaml")))
+DIALECTS = load_config_dialects(load(str(CONFIG_FILE)))
 ROUTES = [(d, r, m, p) for d in DIALECTS for r in d.routes for m, p in r.served()]
 IDS = [f"{d.name}:{m}:{p}:{r.name}" for d, r, m, p in ROUTES]
 
@@ -68,7 +68,7 @@ def test_every_shipped_dialect_has_a_response_schema():
     assert DIALECTS, "no dialect shipped"
     for dialect in DIALECTS:
         assert dialect.validator is None  # checking is off in the shipped config...
-    checked = load_config_dialects(load(str(ROOT / "config.yaml"), ["mappings.validate_responses=true"]))
+    checked = load_config_dialects(load(str(CONFIG_FILE), ["mappings.validate_responses=true"]))
     assert all(d.validator is not None for d in checked)  # ...but every dialect has a schema to check against
 
 

@@ -17,7 +17,8 @@ from aiohttp.web_urldispatcher import MatchInfoError
 
 from facade.core.outcomes import Internal, NoRoute, Outcome, WrongMethod
 from facade.dialect.responses import ContractViolation, clear_cookie, respond
-from facade.keys import DIALECT, DIALECTS, REQUEST_ID, ROUTE
+from facade.keys import DIALECT, DIALECTS, OUTCOME, REQUEST_ID, ROUTE
+from facade.logs import incoming_id, request_id
 
 log = logging.getLogger("facade.requests")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -25,12 +26,16 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[REQUEST_ID] = uuid.uuid4().hex
+    """A proxy's well-formed id is kept, so one id follows the request through every tier."""
+    request[REQUEST_ID] = incoming_id(request) or uuid.uuid4().hex
+    token = request_id.set(request[REQUEST_ID])
     try:
         response = await handler(request)
     except web.HTTPException as plain:  # 404, 405: aiohttp's own answer, with the id added
         plain.headers["X-Request-Id"] = request[REQUEST_ID]
         raise
+    finally:
+        request_id.reset(token)
     response.headers["X-Request-Id"] = request[REQUEST_ID]
     return response
 
@@ -53,15 +58,19 @@ def _unmatched(request: web.Request) -> None:
 async def outcome_responses(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         _unmatched(request)
-        return await handler(request)
+        response = await handler(request)
+        if ROUTE in request:
+            request[OUTCOME] = "ok"
+        return response
     except (web.HTTPException, ContractViolation):
         raise
     except Outcome as outcome:
         kind: type[Outcome] = type(outcome)
-        log.info("request %s: %s (%s)", request[REQUEST_ID], outcome.id, outcome.detail)
+        log.info("%s (%s)", outcome.id, outcome.detail)
     except Exception:
         kind = Internal
-        log.exception("request %s: unexpected error", request[REQUEST_ID])
+        log.exception("unexpected error")
+    request[OUTCOME] = kind.id
     dialect = request.get(DIALECT)
     if dialect is None:
         raise web.HTTPInternalServerError()

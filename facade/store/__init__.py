@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from facade.core.ports import Store
 
-__all__ = ["BACKENDS", "open_store", "sqlite_path"]
+__all__ = ["BACKENDS", "StoreUnavailable", "describe", "open_store", "sqlite_path", "will_create"]
+
+
+class StoreUnavailable(Exception):
+    """The store could not be opened: a path that cannot be written, a database that cannot be reached."""
 
 
 def sqlite_path(url: str) -> Path:
@@ -33,8 +37,33 @@ BACKENDS: dict[str, Callable[..., Awaitable[Store]]] = {
     "sqlite": _open_sqlite, "postgresql": _open_postgres, "postgres": _open_postgres}
 
 
+def describe(url: str) -> str:
+    """The URL as it may be shown: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def will_create(url: str) -> bool:
+    """Whether opening this store makes a new, empty database (a SQLite file not there yet)."""
+    return urlsplit(url).scheme == "sqlite" and not sqlite_path(url).exists()
+
+
 async def open_store(url: str, *, timeout: float = 5, pool_size: int = 10) -> Store:
     scheme = urlsplit(url).scheme
     if scheme not in BACKENDS:
         raise ValueError(f"storage.url: unsupported scheme {scheme!r} (have: {', '.join(BACKENDS)})")
-    return await BACKENDS[scheme](url, timeout=timeout, pool_size=pool_size)
+    try:
+        return await BACKENDS[scheme](url, timeout=timeout, pool_size=pool_size)
+    except Exception as error:  # OSError, TimeoutError, and each driver's own (sqlite3, asyncpg)
+        raise StoreUnavailable(f"cannot open {describe(url)}: {_reason(error)}") from error
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror + (f": {error.filename}" if error.filename else "")
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,114 @@
+"""Logging: the request id on every line a request causes, text or JSON, and
+the access line.
+
+The id lives in a context variable set by the request-id middleware, so any
+logger anywhere below a handler carries it without being handed it. The
+access line never shows the query string: every dialect may take passwords
+and tokens from it, so aiohttp's default request line (``%r``) would write
+them to disk.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from facade.keys import DIALECT, OUTCOME, REQUEST_ID, ROUTE
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+WELL_FORMED_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")  # a proxy's id, kept; anything else is replaced
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+ACCESS_FIELDS = ("remote", "method", "path", "status", "bytes", "seconds", "dialect", "route", "outcome")
+
+
+def _stamped(make):
+    """Every record is born with the id of the request being served ('-' outside one), whichever
+    handler (the console, a test's capture) reads it; an access record brings its own."""
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        record.request_id = request_id.get()
+        return record
+    factory.stamps_request_ids = True
+    return factory
+
+
+if not getattr(logging.getLogRecordFactory(), "stamps_request_ids", False):
+    logging.setLogRecordFactory(_stamped(logging.getLogRecordFactory()))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, request id, message, and the access fields."""
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname, "logger": record.name, "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage()}
+        line.update({name: getattr(record, name) for name in ACCESS_FIELDS if hasattr(record, name)})
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to sys.stderr as it is when a line is written, not as it was when logging was set up."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def setup(level: str, form: str) -> None:
+    """The process's one console handler, replacing an earlier one of ours but no one else's."""
+    handler = _Stderr()
+    handler.set_name("facade")
+    if form == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        formatter = logging.Formatter(TEXT_FORMAT)
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == "facade"]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: who, what, the answer, and which dialect, route and outcome gave it."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        dialect, route = request.get(DIALECT), request.get(ROUTE)
+        fields = {"remote": request.remote, "method": request.method, "path": request.path,
+                  "status": response.status, "bytes": response.body_length, "seconds": round(time, 6),
+                  "dialect": dialect.name if dialect else "-", "route": route.name if route else "-",
+                  "outcome": request.get(OUTCOME, "-")}
+        token = request_id.set(request.get(REQUEST_ID, "-"))  # the handler's context is gone by now
+        try:
+            self.logger.info("%s %s %s %s %d %.4fs %s %s %s", fields["remote"], fields["method"], fields["path"],
+                             fields["status"], fields["bytes"], time, fields["dialect"], fields["route"],
+                             fields["outcome"], extra=fields)
+        finally:
+            request_id.reset(token)
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+def incoming_id(request: web.Request) -> str | None:
+    given = request.headers.get("X-Request-Id", "")
+    return given if WELL_FORMED_ID.fullmatch(given) else None
