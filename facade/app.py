@@ -26,10 +26,11 @@ from facade.dialect.endpoint import add_routes
 from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
 from facade.dialect.tokens import codecs
-from facade.keys import CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, STORE
+from facade.keys import CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, METRICS, STORE
+from facade.metrics import Metrics, measured, scrape
 from facade.store import open_store
 
-HEALTH = "/_facade/health"
+HEALTH, METRICS_PATH = "/_facade/health", "/_facade/metrics"
 SWEEP_EVERY = 600  # seconds between housekeeping rounds, give or take a tenth (processes spread out)
 log = logging.getLogger("facade.app")
 
@@ -53,13 +54,14 @@ def load_config_dialects(config: Config) -> list[Dialect]:
 def init_app(config: Config) -> web.Application:
     """Mappings are loaded and checked here, before anything is served."""
     dialects = load_config_dialects(config)
-    app = web.Application(middlewares=[request_ids, outcome_responses],
+    app = web.Application(middlewares=[request_ids, measured, outcome_responses],
                           client_max_size=config["server.max_body_bytes"])
-    app[CONFIG], app[DIALECTS] = config, dialects
+    app[CONFIG], app[DIALECTS], app[METRICS] = config, dialects, Metrics()
     app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
     app.cleanup_ctx.append(_core)
     app.cleanup_ctx.append(_housekeeping)
     app.router.add_get(HEALTH, health)
+    app.router.add_get(METRICS_PATH, scrape)
     add_routes(app, dialects)
     app.on_response_prepare.append(_no_sniffing)
     return app
@@ -83,7 +85,8 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     store = await open_configured_store(config)
     try:
-        hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"])
+        hasher = PasswordHasher(config["security.bcrypt_rounds"], config["security.max_concurrent_hashes"],
+                                meter=app[METRICS])
         await hasher.prepare()
         app[STORE], app[HASHER] = store, hasher
         # Without a configured key, one is made once and kept in the store, so
@@ -93,7 +96,7 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
             async with store.write() as work:
                 jwt_key = await work.settings.keep("jwt_secret", secrets.token_urlsafe(48))
         app[CODECS] = codecs(app[DIALECTS], jwt_key, config["security.legacy_jwt_keys"])
-        async with notify.from_config(config) as notifier:
+        async with notify.from_config(config, counted=app[METRICS].code_handed) as notifier:
             app[CORE] = core_of(config, store, hasher, notifier)
             yield
     finally:

@@ -10,13 +10,14 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from aiohttp import web
 
 from facade import config as configuration
-from facade import logs
+from facade import logs, metrics
 from facade import workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.core.apps import Apps
@@ -107,6 +108,14 @@ class CannotStart(Exception):
 
 def serve(config: configuration.Config, args: argparse.Namespace) -> int:
     logs.setup(config["logging.level"], config["logging.format"])
+    with contextlib.ExitStack() as stack:
+        if config["server.workers"] > 1:  # before the app (and its metrics) exists: every worker writes there
+            os.environ[metrics.MULTIPROCESS_DIR] = stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="facade-metrics-"))
+        return _serve(config)
+
+
+def _serve(config: configuration.Config) -> int:
     app = init_app(config)  # mappings checked once, before any worker starts
     sock = _listen(config["server.host"], config["server.port"])
     try:
@@ -127,7 +136,7 @@ def serve(config: configuration.Config, args: argparse.Namespace) -> int:
         status = work()
     else:
         app.cleanup_ctx.append(workers.parent_watch)
-        status = workers.Supervisor(count, work).run()
+        status = workers.Supervisor(count, work, on_exit=metrics.forget_process).run()
     log.info("stopped serving at %s (exit %d)", address, status)
     return status
 

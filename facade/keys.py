@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from facade.core.ports import Store
     from facade.dialect.declarations import Dialect, Route
     from facade.dialect.tokens import Codec
+    from facade.metrics import Metrics
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
 STORE: web.AppKey["Store"] = web.AppKey("store")
@@ -21,6 +22,7 @@ CODECS: web.AppKey[dict[str, "Codec"]] = web.AppKey("codecs")  # by dialect name
 DIALECTS: web.AppKey[list["Dialect"]] = web.AppKey("dialects")
 CLIENTS: web.AppKey["ClientAddress"] = web.AppKey("clients")
 HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
+METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
 
 # Per-request values set by the engine, read by the error middleware.
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
@@ -28,3 +30,4 @@ DIALECT: web.RequestKey["Dialect"] = web.RequestKey("dialect")
 ROUTE: web.RequestKey["Route"] = web.RequestKey("route")
 APP_ID: web.RequestKey[str] = web.RequestKey("app_id")  # set once the app's credentials are checked
 OUTCOME: web.RequestKey[str] = web.RequestKey("outcome")  # the outcome id the answer says, for the access line
+STORE_ERROR: web.RequestKey[str] = web.RequestKey("store_error")  # the driver's error that failed the request

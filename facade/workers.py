@@ -41,9 +41,11 @@ def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
 
 
 class Supervisor:
-    def __init__(self, count: int, work: Callable[[], int], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, count: int, work: Callable[[], int], clock: Callable[[], float] = time.monotonic,
+                 on_exit: Callable[[int], None] = lambda pid: None) -> None:
         self._count = count
         self._work = work  # runs in a worker; returns its exit status
+        self._on_exit = on_exit  # told each worker's pid once it is gone
         self._clock = clock
         self._children: dict[int, float] = {}  # pid -> when it started
         self._stopping = False
@@ -70,6 +72,7 @@ class Supervisor:
             if pid == 0:
                 return
             started = self._children.pop(pid, None)
+            self._on_exit(pid)
             if started is not None and not self._stopping:
                 self._died(pid, code, started)
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from typing import Any, Callable, TypeVar
 
 from facade.core import hashers
+from facade.core.ports import Meter, Unmetered
+
+T = TypeVar("T")
 
 DEFAULT_ROUNDS = 12
 # What an account's password becomes when someone who proved its phone or address takes it over:
@@ -25,16 +29,30 @@ DISABLED = "disabled:"
 
 
 class PasswordHasher:
-    def __init__(self, rounds: int = DEFAULT_ROUNDS, max_concurrent: int = 2) -> None:
+    def __init__(self, rounds: int = DEFAULT_ROUNDS, max_concurrent: int = 2, meter: Meter | None = None) -> None:
         self.rounds = rounds
         self._slots = asyncio.Semaphore(max_concurrent)
+        self._meter = meter or Unmetered()
         self._decoy: str | None = None
         self._decoy_seconds = 0.0
         self.checks = 0  # hash checks run, decoys included: what a throttled attempt never adds to
 
     async def hash(self, password: str) -> str:
-        async with self._slots:
-            return await asyncio.to_thread(hashers.own_hash, password, self.rounds)
+        return await self._in_thread(hashers.own_hash, password, self.rounds)
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """Runs the work in a hashing thread once one is free, reporting the wait."""
+        queued = time.monotonic()
+        self._meter.hash_queued(1)
+        try:
+            await self._slots.acquire()
+        finally:
+            self._meter.hash_queued(-1)
+        try:
+            self._meter.hash_waited(time.monotonic() - queued)
+            return await asyncio.to_thread(work, *args)
+        finally:
+            self._slots.release()
 
     async def verify(self, password: str, stored: str) -> bool:
         if stored.startswith(DISABLED):
@@ -42,8 +60,7 @@ class PasswordHasher:
             return False
         self.checks += 1
         started = time.monotonic()
-        async with self._slots:
-            matched = await asyncio.to_thread(_verify, password, stored)
+        matched = await self._in_thread(_verify, password, stored)
         await asyncio.sleep(max(0.0, self._decoy_seconds - (time.monotonic() - started)))
         return matched
 

@@ -354,3 +354,23 @@ class Store(Protocol):
         """Raises unless the store answers."""
 
     async def close(self) -> None: ...
+
+
+class Meter(Protocol):
+    """What the core reports as it works, for whoever counts it (the metrics); it must never fail."""
+
+    def hash_queued(self, change: int) -> None:
+        """A password hash or check started (+1) or stopped (-1) waiting for a hashing thread."""
+
+    def hash_waited(self, seconds: float) -> None:
+        """How long one waited before it ran."""
+
+
+class Unmetered:
+    """A Meter that counts nothing."""
+
+    def hash_queued(self, change: int) -> None:
+        pass
+
+    def hash_waited(self, seconds: float) -> None:
+        pass

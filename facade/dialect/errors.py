@@ -17,7 +17,8 @@ from aiohttp.web_urldispatcher import MatchInfoError
 
 from facade.core.outcomes import Internal, NoRoute, Outcome, WrongMethod
 from facade.dialect.responses import ContractViolation, clear_cookie, respond
-from facade.keys import DIALECT, DIALECTS, OUTCOME, REQUEST_ID, ROUTE
+from facade.store import driver_error
+from facade.keys import DIALECT, DIALECTS, OUTCOME, REQUEST_ID, ROUTE, STORE_ERROR
 from facade.logs import incoming_id, request_id
 
 log = logging.getLogger("facade.requests")
@@ -67,9 +68,11 @@ async def outcome_responses(request: web.Request, handler: Handler) -> web.Strea
     except Outcome as outcome:
         kind: type[Outcome] = type(outcome)
         log.info("%s (%s)", outcome.id, outcome.detail)
-    except Exception:
+    except Exception as error:
         kind = Internal
         log.exception("unexpected error")
+        if driver_error(error):
+            request[STORE_ERROR] = driver_error(error)
     request[OUTCOME] = kind.id
     dialect = request.get(DIALECT)
     if dialect is None:

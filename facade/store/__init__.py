@@ -11,7 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from facade.core.ports import Store
 
-__all__ = ["BACKENDS", "StoreUnavailable", "describe", "open_store", "sqlite_path", "will_create"]
+__all__ = ["BACKENDS", "StoreUnavailable", "describe", "driver_error", "open_store", "sqlite_path", "will_create"]
+DRIVERS = ("sqlite3", "aiosqlite", "asyncpg")
 
 
 class StoreUnavailable(Exception):
@@ -45,6 +46,13 @@ def describe(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def driver_error(error: BaseException) -> str | None:
+    """The name of a database driver's error (a lock held too long, a connection lost), else None."""
+    if type(error).__module__.split(".")[0] in DRIVERS:
+        return type(error).__name__
+    return None
 
 
 def will_create(url: str) -> bool:
