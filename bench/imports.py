@@ -45,7 +45,7 @@ def run_import(url: str, description: Path, *flags: str) -> tuple[float, float, 
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "facade", "import", str(description), *flags,
-                           "--config", str(ROOT / "config.yaml"), "--set", f"storage.url={url}"],
+                           "--config", str(ROOT / "facade" / "config.yaml"), "--set", f"storage.url={url}"],
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     elapsed = time.perf_counter() - start
     if done.returncode != 0:

@@ -36,11 +36,14 @@ end
 """ % USERS
 
 
-def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> tuple[float, str]:
-    """Requests per second, and wrk's p99 latency."""
+def wrk(url: str, seconds: int, connections: int, script: str | None = None,
+        core: str | None = None) -> tuple[float, str]:
+    """Requests per second, and wrk's p99 latency; wrk pinned to ``core`` when given."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", url]
     if script:
         command[1:1] = ["-s", script]
+    if core is not None:
+        command[:0] = ["taskset", "-c", core]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+(\S+)", out).group(1)

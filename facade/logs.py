@@ -43,9 +43,20 @@ if not getattr(logging.getLogRecordFactory(), "stamps_request_ids", False):
     logging.setLogRecordFactory(_stamped(logging.getLogRecordFactory()))
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, request id, message, and the access fields."""
+class _SecondsCached(logging.Formatter):
+    """Formats each second's time once: at thousands of lines a second, strftime is a fair share of a line's cost."""
     converter = time.gmtime
+    _second, _text = -1, ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._text = second, time.strftime(datefmt or "%Y-%m-%d %H:%M:%S", self.converter(second))
+        return self._text if datefmt else f"{self._text},{int(record.msecs):03d}"
+
+
+class JsonFormatter(_SecondsCached):
+    """One JSON object per line: time, level, logger, request id, message, and the access fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -77,9 +88,7 @@ def setup(level: str, form: str) -> None:
     if form == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        formatter = logging.Formatter(TEXT_FORMAT)
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
+        handler.setFormatter(_SecondsCached(TEXT_FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "facade"]:
         root.removeHandler(old)

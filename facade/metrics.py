@@ -26,6 +26,7 @@ class Metrics:
     def __init__(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
         self._folder = os.environ.get(MULTIPROCESS_DIR)
+        self._answers: dict[tuple[str, str, str], tuple] = {}
         self.registry = CollectorRegistry()
         at = {"registry": self.registry}
         self.requests = Counter("facade_requests", "Requests answered, by dialect, route and outcome id",
@@ -45,8 +46,12 @@ class Metrics:
 
     def answered(self, request: web.Request, seconds: float) -> None:
         dialect, route, outcome = request[DIALECT].name, request.get(ROUTE), request.get(OUTCOME, "-")
-        self.requests.labels(dialect, route.name if route else "-", outcome).inc()
-        self.latency.labels(dialect, route.name if route else "-").observe(seconds)
+        key = (dialect, route.name if route else "-", outcome)
+        children = self._answers.get(key)
+        if children is None:  # labels() locks and builds keys: once per label set, not per request
+            children = self._answers[key] = (self.requests.labels(*key), self.latency.labels(*key[:2]))
+        children[0].inc()
+        children[1].observe(seconds)
         if outcome == LoginThrottled.id:
             self.throttled.labels(dialect).inc()
         if STORE_ERROR in request:

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from facade.core.ports import Identifier
-from facade.store import open_store, schema
+from facade.store import StoreUnavailable, open_store, schema
 
 
 async def test_a_file_is_in_wal_mode_at_the_latest_version(db_path):
@@ -35,8 +35,9 @@ async def test_a_file_made_by_the_first_version_migrates_forward_keeping_its_use
 async def test_a_failing_migration_changes_nothing_and_lets_the_process_exit(db_path, monkeypatch):
     """Every pending migration runs in one transaction: a fresh file stays empty."""
     monkeypatch.setattr(schema, "SQLITE", [*schema.SQLITE, "CREATE TABLE broken (;"])
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreUnavailable) as failed:
         await open_store(f"sqlite:///{db_path}")
+    assert isinstance(failed.value.__cause__, sqlite3.OperationalError)
     with sqlite3.connect(db_path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'users'").fetchone() == (0,)

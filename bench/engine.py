@@ -1,0 +1,144 @@
+"""What the engine costs per request, against hand-written baselines, side by side in one run.
+
+    python bench/engine.py [--seconds 6] [--rounds 3]
+
+Each server runs alone, pinned to core 0, with wrk pinned to core 1; servers alternate within each
+round and the median round is reported. Every server logs one access line per request to a file.
+
+- cheap read: express checkInfoIsCanUse (one indexed read) on the facade, a hand-written aiohttp
+  handler and a FastAPI adapter (bench/baselines.py), all through aiosqlite on the same SQLite file
+  and answering the same bytes;
+- login: express login at bcrypt cost 12, against the bound one core gives (1 / one check's time);
+- a cheap read's p99, probed every 20 ms, while wrk drives logins, against the same probe idle.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from harness import ROOT, bench, dialects, table
+from throughput import LOGIN_LUA, USERS, wrk
+
+CHEAP = "/express/login/api/checkInfoIsCanUse/v1?type=userName&info=nobody"
+FREE = '{"code":0,"msg":"success","userMsg":"恭喜该用户名可以使用","data":null}'
+SERVER_CORE, LOAD_CORE = "0", "1"
+
+
+class Pinned:
+    """One server process on core 0, its log in a file, stopped on exit."""
+
+    def __init__(self, command: list[str], folder: Path, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = open(folder / f"server-{port}.log", "w")
+        self.process = subprocess.Popen(["taskset", "-c", SERVER_CORE, *command], cwd=folder, stdout=self.log,
+                                        stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    async def __aenter__(self) -> "Pinned":
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(self.base + CHEAP) as response:
+                        assert await response.text() == FREE
+                        return self
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+        raise SystemExit(f"{self.base} never answered")
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def pinned_wrk(url: str, seconds: int, connections: int, script: str | None = None) -> tuple[float, str]:
+    return wrk(url, seconds, connections, script, core=LOAD_CORE)
+
+
+def facade_command(url: str, port: int, rounds: int) -> list[str]:
+    return [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "facade" / "config.yaml"),
+            "--port", str(port), "--set", f"storage.url={url}", "--set", f"security.bcrypt_rounds={rounds}",
+            "--set", "logging.level=INFO", "--set", "security.max_concurrent_hashes=1"]
+
+
+def baseline_command(kind: str, db: Path, port: int) -> list[str]:
+    return [sys.executable, str(ROOT / "bench" / "baselines.py"), kind, "--db", str(db), "--port", str(port)]
+
+
+async def probe(base: str, seconds: float) -> float:
+    """p99 (ms) of a cheap read sent every 20 ms, one at a time."""
+    latencies = []
+    async with aiohttp.ClientSession() as http:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            async with http.get(base + CHEAP) as response:
+                await response.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.02)
+    return statistics.quantiles(latencies, n=100)[98]
+
+
+def verify_seconds() -> float:
+    import bcrypt
+    hashed = bcrypt.hashpw(b"x" * 44, bcrypt.gensalt(12))
+    started = time.perf_counter()
+    for _ in range(5):
+        bcrypt.checkpw(b"y" * 44, hashed)
+    return (time.perf_counter() - started) / 5
+
+
+async def main(args: argparse.Namespace) -> None:
+    with bench("sqlite") as lab, tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(LOGIN_LUA)
+        lua.close()
+        port = 18650
+        async with Pinned(facade_command(lab.url, port, 12), lab.folder, port) as server:
+            async with aiohttp.ClientSession(base_url=server.base) as http:
+                for i in range(USERS):
+                    await dialects()["express"].register(http, f"138000{i:05d}", "pw-bench-1")
+        db = lab.folder / "facade.db"
+        servers = {"facade": lambda p: facade_command(lab.url, p, 12),
+                   "aiohttp handler": lambda p: baseline_command("aiohttp", db, p),
+                   "FastAPI adapter": lambda p: baseline_command("fastapi", db, p)}
+        reads: dict[str, list[float]] = {name: [] for name in servers}
+        logins, idle, storm = [], [], []
+        for round_ in range(args.rounds):
+            order = list(servers)[round_ % 3:] + list(servers)[:round_ % 3]
+            for name in order:
+                port += 1
+                async with Pinned(servers[name](port), lab.folder, port) as server:
+                    pinned_wrk(server.base + CHEAP, 1, 32)  # warm up
+                    reads[name].append(pinned_wrk(server.base + CHEAP, args.seconds, 32)[0])
+                    if name == "facade":
+                        idle.append(await probe(server.base, args.seconds / 2))
+                        load = asyncio.to_thread(pinned_wrk, server.base + "/express/login/api/login/v1",
+                                                 args.seconds, 16, lua.name)
+                        during = asyncio.create_task(probe(server.base, args.seconds - 1))
+                        logins.append((await load)[0])
+                        storm.append(await during)
+        os.unlink(lua.name)
+    bound = 1 / verify_seconds()
+    read = {name: statistics.median(rates) for name, rates in reads.items()}
+    rows = [[name, f"{rate:.0f}", f"{rate / read['aiohttp handler']:.2f}x", f"{rate / read['FastAPI adapter']:.2f}x"]
+            for name, rate in read.items()]
+    print(f"cheap read, req/s (median of {args.rounds} rounds; server on core {SERVER_CORE}, wrk on core {LOAD_CORE})")
+    table(rows, ["server", "req/s", "vs aiohttp", "vs FastAPI"])
+    login = statistics.median(logins)
+    print(f"\nlogin at cost 12: {login:.2f}/s, bound {bound:.2f}/s (one core / one check), {login / bound:.2f}x")
+    print(f"cheap read p99 idle {statistics.median(idle):.1f} ms, during logins {statistics.median(storm):.1f} ms "
+          f"({statistics.median(storm) / statistics.median(idle):.1f}x)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3)
+    asyncio.run(main(parser.parse_args()))
