@@ -97,7 +97,11 @@ def setup(level: str, form: str) -> None:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """One line per request: who, what, the answer, and which dialect, route and outcome gave it."""
+    """One line per request: who, what, the answer, and which dialect, route and outcome gave it.
+
+    The record is made directly, not through ``Logger.info``: that would look up the caller's file
+    and line on every request, a third of the line's cost, for a field this line never shows."""
+    LINE = "%s %s %s %s %d %.4fs %s %s %s"
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         dialect, route = request.get(DIALECT), request.get(ROUTE)
@@ -105,13 +109,12 @@ class AccessLogger(AbstractAccessLogger):
                   "status": response.status, "bytes": response.body_length, "seconds": round(time, 6),
                   "dialect": dialect.name if dialect else "-", "route": route.name if route else "-",
                   "outcome": request.get(OUTCOME, "-")}
-        token = request_id.set(request.get(REQUEST_ID, "-"))  # the handler's context is gone by now
-        try:
-            self.logger.info("%s %s %s %s %d %.4fs %s %s %s", fields["remote"], fields["method"], fields["path"],
-                             fields["status"], fields["bytes"], time, fields["dialect"], fields["route"],
-                             fields["outcome"], extra=fields)
-        finally:
-            request_id.reset(token)
+        record = self.logger.makeRecord(
+            self.logger.name, logging.INFO, __file__, 0, self.LINE,
+            (fields["remote"], fields["method"], fields["path"], fields["status"], fields["bytes"], time,
+             fields["dialect"], fields["route"], fields["outcome"]), None, extra=fields)
+        record.request_id = request.get(REQUEST_ID, "-")  # the handler's context is gone by now
+        self.logger.handle(record)
 
     @property
     def enabled(self) -> bool:
