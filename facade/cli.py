@@ -129,8 +129,8 @@ def _serve(config: configuration.Config) -> int:
         log.info("serving %s: %d routes under %s at %s, store %s, %d process%s", dialect.name, len(dialect.routes),
                  ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
 
-    def work() -> int:
-        web.run_app(app, sock=sock, print=None, access_log_class=logs.AccessLogger)
+    def work() -> int:  # in the worker, after any fork: each process makes its own loop
+        web.run_app(app, sock=sock, print=None, access_log_class=logs.AccessLogger, loop=_event_loop())
         return 0
     if count == 1:
         status = work()
@@ -139,6 +139,15 @@ def _serve(config: configuration.Config) -> int:
         status = workers.Supervisor(count, work, on_exit=metrics.forget_process).run()
     log.info("stopped serving at %s (exit %d)", address, status)
     return status
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's when it is installed (the 'fast' extra): the same behaviour, less cost per request."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def _listen(host: str, port: int) -> socket.socket:
