@@ -27,6 +27,7 @@ from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
 from facade.dialect.tokens import codecs
 from facade.keys import CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, STORE
+from facade.serving import SERVER, handler_options
 from facade.store import open_store
 
 HEALTH = "/_facade/health"
@@ -54,7 +55,7 @@ def init_app(config: Config) -> web.Application:
     """Mappings are loaded and checked here, before anything is served."""
     dialects = load_config_dialects(config)
     app = web.Application(middlewares=[request_ids, outcome_responses],
-                          client_max_size=config["server.max_body_bytes"])
+                          client_max_size=config["server.max_body_bytes"], handler_args=handler_options(config))
     app[CONFIG], app[DIALECTS] = config, dialects
     app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
     app.cleanup_ctx.append(_core)
@@ -119,8 +120,10 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
-    """Served uploads are what their store says, never what a browser guesses from their bytes."""
+    """Served uploads are what their store says, never what a browser guesses from their bytes; and no
+    answer names the server's software version for anyone to look up."""
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Server"] = SERVER
 
 
 def _json(value: dict[str, str], status: int) -> web.Response:

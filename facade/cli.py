@@ -11,11 +11,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from aiohttp import web
-
 from facade import config as configuration
 from facade.access_log import AccessLogger
-from facade import workers
+from facade import serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.core.apps import Apps
 from facade.dialect.loader import MappingError
@@ -95,7 +93,7 @@ def serve(config: configuration.Config, args: argparse.Namespace) -> int:
         return 2
 
     def work() -> int:
-        web.run_app(app, sock=sock, print=None, access_log_class=AccessLogger)
+        serving.run(app, sock, config, access_log_class=AccessLogger)
         return 0
     if count == 1:
         return work()
