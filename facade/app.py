@@ -25,8 +25,9 @@ from facade.dialect.declarations import Dialect
 from facade.dialect.endpoint import add_routes
 from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
+from facade.dialect.sources import BodyLimits
 from facade.dialect.tokens import codecs
-from facade.keys import CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, STORE
+from facade.keys import BODIES, CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, STORE
 from facade.serving import SERVER, handler_options
 from facade.store import open_store
 
@@ -57,6 +58,8 @@ def init_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[request_ids, outcome_responses],
                           client_max_size=config["server.max_body_bytes"], handler_args=handler_options(config))
     app[CONFIG], app[DIALECTS] = config, dialects
+    app[BODIES] = BodyLimits(config["server.read_timeout"], config["server.max_parameters"], config["server.max_parts"],
+                             config["server.max_bytes_in_flight"])
     app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
     app.cleanup_ctx.append(_core)
     app.cleanup_ctx.append(_housekeeping)

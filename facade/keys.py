@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from facade.core.passwords import PasswordHasher
     from facade.core.ports import Store
     from facade.dialect.declarations import Dialect, Route
+    from facade.dialect.sources import BodyLimits
     from facade.dialect.tokens import Codec
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
@@ -21,6 +22,7 @@ CODECS: web.AppKey[dict[str, "Codec"]] = web.AppKey("codecs")  # by dialect name
 DIALECTS: web.AppKey[list["Dialect"]] = web.AppKey("dialects")
 CLIENTS: web.AppKey["ClientAddress"] = web.AppKey("clients")
 HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
+BODIES: web.AppKey["BodyLimits"] = web.AppKey("bodies")
 
 # Per-request values set by the engine, read by the error middleware.
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
