@@ -80,7 +80,8 @@ def core_of(config: Config, store: Store, hasher: PasswordHasher, notifier: Noti
                     session_ttl_max=config["security.session_ttl_max"], notifier=notifier,
                     code_policy=CodePolicy(**config["codes"], client_hourly=config["throttle.codes.ip_hourly"]),
                     throttle=LoginThrottle(store, account=Limit(**login["account"]), client=Limit(**login["ip"])),
-                    upload_budget=config["throttle.uploads.ip_hourly_bytes"])
+                    upload_budget=config["throttle.uploads.ip_hourly_bytes"],
+                    image_pixels=config["server.max_image_pixels"])
 
 
 async def _core(app: web.Application) -> AsyncIterator[None]:
