@@ -91,10 +91,12 @@ class Protocol(RequestHandler):
         peer = transport.get_extra_info("peername")
         self._peer, trusted = self.connections.clients.peer(peer[0] if isinstance(peer, tuple) else None)
         self._counted = True
-        super().connection_made(transport)
-        if not self.connections.admit(self._peer, trusted):
+        if not self.connections.admit(self._peer, trusted):  # refused before any task or timer is made for it
             transport.write(REFUSED)  # type: ignore[attr-defined]
-            self.force_close()
+            transport.close()
+            self._force_close = True
+            return
+        super().connection_made(transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if getattr(self, "_counted", False):
