@@ -5,7 +5,7 @@ is probed every 20 ms from another loopback address.
     python bench/attacks.py [--only NAME ...] [--sets KEY=VALUE ...]
 
 Prints, per attack: what the attacker was answered, the probe's p50 and p99
-while it ran (against the idle p99 measured just before), the server's peak
+while it ran (against the p99 of 1.5 s of idle probing just before), the server's peak
 RSS meanwhile, the ERROR and traceback lines the server logged, and whatever
 the attack is judged by (stored files, live sessions, secrets found...).
 Bounded: every attack sends a fixed number of requests or stops after a few
@@ -55,8 +55,10 @@ class Probe:
         self._process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        """Returns once the probe has had its first answer, so no attack starts before it is timed."""
         self._process = subprocess.Popen([sys.executable, __file__, "--probe", self.base, str(self.pid)],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout.readline() == "ready\n"
 
     def finish(self) -> None:
         out, _ = self._process.communicate("stop\n", timeout=30)
@@ -78,7 +80,7 @@ def rss(pid: int) -> int:
 
 async def probing(base: str, pid: int) -> dict:
     """The probe process: until a line arrives on stdin."""
-    times, failed, peak = [], 0, 0
+    times, failed, peak, ready = [], 0, 0, False
     stop = asyncio.Event()
     asyncio.get_running_loop().add_reader(sys.stdin.fileno(), stop.set)
     connector = aiohttp.TCPConnector(local_addr=(PROBE_FROM, 0), limit=4)
@@ -94,6 +96,9 @@ async def probing(base: str, pid: int) -> dict:
             elapsed = time.perf_counter() - started
             failed += not ok
             times.append(elapsed * 1000 if ok else 10_000.0)  # a refused probe counts as the worst latency
+            if not ready:
+                ready = times.pop() and True  # the first opens the connection: it only says the probe is ready
+                print("ready", flush=True)
             peak = max(peak, rss(pid))
             await asyncio.sleep(max(0.0, PROBE_EVERY - elapsed))
     return {"times": times, "failed": failed, "rss_peak": peak}
@@ -115,22 +120,23 @@ class Lab:
 
     async def idle(self, seconds: float = 2.0) -> None:
         probe = Probe(self.base, self.server.process.pid)
-        probe.start()
+        await asyncio.to_thread(probe.start)
         await asyncio.sleep(seconds)
         probe.finish()
         self.idle_p99 = probe.percentile(0.99)
-        print(f"idle probe: p50 {probe.percentile(0.5):.1f} ms, p99 {self.idle_p99:.1f} ms")
 
     async def measure(self, name: str, attack: Callable[["Lab"], Awaitable[tuple[str, str]]]) -> list[object]:
+        await self.idle(1.5)  # just before: the machine's own load changes from minute to minute
         mark = self.log_mark()
         probe = Probe(self.base, self.server.process.pid)
-        probe.start()
-        await asyncio.sleep(0.5)
+        await asyncio.to_thread(probe.start)
+        started = time.monotonic()
         try:
             answer, judged = await attack(self)
         except Exception as error:  # an attack the server made impossible to finish is itself a finding
             answer, judged = f"attack failed: {type(error).__name__}: {error}"[:80], "-"
-        await asyncio.sleep(0.3)
+        # probed at least 2 s from the attack's start: what it leaves behind (bodies drained, work queued) counts
+        await asyncio.sleep(max(0.3, 2.0 - (time.monotonic() - started)))
         probe.finish()
         logged = self.log_since(mark)
         errors = sum(" ERROR " in line or line.startswith("Traceback") for line in logged.splitlines())
@@ -305,7 +311,6 @@ async def slow_clients_at_file_limit(bench: Bench, extra: list[str]) -> list[obj
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     lab = Lab(bench, server)
-    await lab.idle(1.0)
     row = await lab.measure("4b slow clients, 1,024 files", slow_clients)
     await asyncio.sleep(1)
     mark_bytes = len(server.printed())
@@ -362,7 +367,6 @@ async def secrets_in_logs(bench: Bench, extra: list[str]) -> list[object]:
     jwt_key = f"jwt-{SECRET}-" + "k" * 24
     server = await bench.serve("logging.level=DEBUG", f"security.jwt_secret={jwt_key}", *extra)
     lab = Lab(bench, server)
-    await lab.idle(1.0)
     app = bench.add_app()
     found: dict[str, str] = {}
 
@@ -499,7 +503,6 @@ async def main(args: argparse.Namespace) -> None:
     try:
         server = await bench.serve("logging.level=INFO", "server.trusted_proxies=[]", *args.sets)
         lab = Lab(bench, server)
-        await lab.idle()
         for name, attack in ATTACKS:
             if chosen(name):
                 rows.append(await lab.measure(name, attack))
