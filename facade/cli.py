@@ -14,11 +14,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from aiohttp import web
-
 from facade import config as configuration
-from facade import logs, metrics
-from facade import workers
+from facade import logs, metrics, serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
@@ -147,7 +144,7 @@ def _serve(config: configuration.Config) -> int:
                  ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
 
     def work() -> int:  # in the worker, after any fork: each process makes its own loop
-        web.run_app(app, sock=sock, print=None, access_log_class=logs.AccessLogger, loop=_event_loop())
+        serving.run(app, sock, config, access_log_class=logs.AccessLogger, loop_factory=_event_loop)
         return 0
     if count == 1:
         status = work()

@@ -77,9 +77,11 @@ def _user(account: Account) -> User:
 class UserCore:
     def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int, session_ttl_max: int,
                  notifier: Notifier, code_policy: CodePolicy = DEFAULT_POLICY, throttle: LoginThrottle | None = None,
-                 clock: Callable[[], float] = time.time, upload_budget: int = images.CLIENT_HOURLY_BYTES) -> None:
+                 clock: Callable[[], float] = time.time, upload_budget: int = images.CLIENT_HOURLY_BYTES,
+                 image_pixels: int = images.MAX_PIXELS) -> None:
         self._store = store
         self._upload_budget = upload_budget
+        self._image_pixels = image_pixels
         self._hasher = hasher
         self._codes = Codes(store, notifier, code_policy, clock)
         self._throttle = throttle or LoginThrottle(store, clock)
@@ -394,7 +396,7 @@ class UserCore:
         most the upload budget's bytes an hour (rate_limited beyond), so no one fills the store."""
         images.check_filename(filename)
         async with self._decoding:  # off the event loop, and only a few at once
-            extension = await asyncio.to_thread(images.extension, image)
+            image, extension = await asyncio.to_thread(images.redrawn, image, self._image_pixels)
         name = f"{secrets.token_hex(16)}.{extension}"
         held_by = flow_id(flow) if flow else None
         now = self._clock()
