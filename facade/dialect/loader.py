@@ -19,8 +19,8 @@ import yaml
 from facade import yamlfile
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidInput, InvalidParameter,
-                                  MalformedBody, MissingParameter, NotLoggedIn, Outcome, OutOfOrder, TokenInvalid,
-                                  UnsupportedMediaType)
+                                  MalformedBody, MissingParameter, NotLoggedIn, Outcome, OutOfOrder, Overloaded,
+                                  TokenInvalid, UnsupportedMediaType)
 from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
@@ -38,7 +38,7 @@ LIFETIME = "ttl"  # the operations' name for a session lifetime in seconds
 # on any route, the session where the route takes one, the app where the dialect checks one, the
 # flow where the route reads one.
 ENGINE_OUTCOMES = (Internal, InvalidInput, MissingParameter, InvalidParameter, MalformedBody, UnsupportedMediaType,
-                   BodyTooLarge)
+                   BodyTooLarge, Overloaded)
 SESSION_OUTCOMES = (NotLoggedIn, TokenInvalid)
 APP_OUTCOMES = (AppInvalid,)
 FLOW_OUTCOMES = (OutOfOrder,)
