@@ -229,6 +229,18 @@ async def test_uploads_are_bounded_per_client_address(aiohttp_client, make_confi
     assert rows.snapshot() == before and len(stored(rows)) == 2
 
 
+async def test_a_replaced_upload_still_counts_against_the_budget(aiohttp_client, make_config, rows):
+    """One flow keeps one avatar, each upload replacing the last; the budget counts what was sent."""
+    client = await aiohttp_client(init_app(make_config("throttle.uploads.ip_hourly_bytes=9000")))
+    await expect(await verify(client, await started(client, "13900139000")), '{"result": "0000"}')
+    for _ in range(2):
+        assert json.loads(await (await client.post("/upload", data=upload_form(image()))).text())["result"] == "0000"
+    assert len(stored(rows)) == 1
+    before = rows.snapshot()
+    await expect(await client.post("/upload", data=upload_form(image())), '{"result": "0006", "message": null}')
+    assert rows.snapshot() == before
+
+
 async def test_head_image_may_not_be_someone_elses_avatar(verified, aiohttp_client, make_config, rows):
     other = await aiohttp_client(init_app(make_config()))
     await expect(await verify(other, await started(other, "13900139000")), '{"result": "0000"}')

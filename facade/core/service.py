@@ -403,20 +403,21 @@ class UserCore:
         async with self._store.write() as work:
             # concurrent uploads in one flow: the last stays; one client's uploads are counted one at a time
             await work.claim(*([f"flow:{held_by}"] if held_by else []), *([f"upload-client:{client}"] if client else []))
-            if client and await self._over_budget(work, client, len(image), now):
-                raise RateLimited("upload budget for this client")
+            if client:
+                await self._charge(work, client, len(image), now)
             if held_by is not None:
                 await work.files.drop_unclaimed(held_by)
             await work.files.add(File(folder=images.AVATARS, name=name, media_type=images.MEDIA_TYPES[extension],
                                       data=image, flow_id=held_by, created_at=now, client=client))
             return await self._finish(work, StoredFile(name=name))
 
-    async def _over_budget(self, work: Work, client: str, size: int, now: float) -> bool:
-        """Each file is charged at least images.MIN_CHARGE: what a stored row costs beyond its bytes, so
-        tiny images cannot be sent by the hundred thousand."""
-        stored, files = await work.files.uploaded_since(client, now - HOUR)
-        charged = stored + files * images.MIN_CHARGE
-        return charged + max(size, images.MIN_CHARGE) > self._upload_budget
+    async def _charge(self, work: Work, client: str, size: int, now: float) -> None:
+        """Each upload is charged at least images.MIN_CHARGE: what a stored row costs beyond its bytes, so
+        tiny images cannot be sent by the hundred thousand. A replaced or swept upload stays charged."""
+        cost = max(size, images.MIN_CHARGE)
+        if await work.files.charged_since(client, now - HOUR) + cost > self._upload_budget:
+            raise RateLimited("upload budget for this client")
+        await work.files.charge(client, now, cost)
 
     async def file(self, folder: str, name: str) -> File | None:
         """A file the core keeps, to serve."""
