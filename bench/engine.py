@@ -10,6 +10,10 @@ round and the median round is reported. Every server logs one access line per re
   and answering the same bytes;
 - login: express login at bcrypt cost 12, against the bound one core gives (1 / one check's time);
 - a cheap read's p99, probed every 20 ms, while wrk drives logins, against the same probe idle.
+
+Besides requests per second it reports each server's CPU time per request (all its threads, from
+/proc): on a machine shared with other work, req/s moves with what else runs on the core, while
+the CPU a request costs barely does. On a dedicated core the two say the same thing.
 """
 from __future__ import annotations
 
@@ -52,6 +56,10 @@ class Pinned:
                     await asyncio.sleep(0.1)
         raise SystemExit(f"{self.base} never answered")
 
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def __aexit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -60,6 +68,13 @@ class Pinned:
 
 def pinned_wrk(url: str, seconds: int, connections: int, script: str | None = None) -> tuple[float, str]:
     return wrk(url, seconds, connections, script, core=LOAD_CORE)
+
+
+def measured_read(server: Pinned, seconds: int) -> tuple[float, float]:
+    """req/s, and the server's CPU microseconds per request, over one wrk run."""
+    before = server.cpu_seconds()
+    rate = pinned_wrk(server.base + CHEAP, seconds, 32)[0]
+    return rate, (server.cpu_seconds() - before) / (rate * seconds) * 1e6
 
 
 def facade_command(url: str, port: int, rounds: int) -> list[str]:
@@ -109,6 +124,7 @@ async def main(args: argparse.Namespace) -> None:
                    "aiohttp handler": lambda p: baseline_command("aiohttp", db, p),
                    "FastAPI adapter": lambda p: baseline_command("fastapi", db, p)}
         reads: dict[str, list[float]] = {name: [] for name in servers}
+        costs: dict[str, list[float]] = {name: [] for name in servers}
         logins, idle, storm = [], [], []
         for round_ in range(args.rounds):
             order = list(servers)[round_ % 3:] + list(servers)[:round_ % 3]
@@ -116,7 +132,9 @@ async def main(args: argparse.Namespace) -> None:
                 port += 1
                 async with Pinned(servers[name](port), lab.folder, port) as server:
                     pinned_wrk(server.base + CHEAP, 1, 32)  # warm up
-                    reads[name].append(pinned_wrk(server.base + CHEAP, args.seconds, 32)[0])
+                    rate, cost = measured_read(server, args.seconds)
+                    reads[name].append(rate)
+                    costs[name].append(cost)
                     if name == "facade":
                         idle.append(await probe(server.base, args.seconds / 2))
                         load = asyncio.to_thread(pinned_wrk, server.base + "/express/login/api/login/v1",
@@ -127,10 +145,12 @@ async def main(args: argparse.Namespace) -> None:
         os.unlink(lua.name)
     bound = 1 / verify_seconds()
     read = {name: statistics.median(rates) for name, rates in reads.items()}
-    rows = [[name, f"{rate:.0f}", f"{rate / read['aiohttp handler']:.2f}x", f"{rate / read['FastAPI adapter']:.2f}x"]
-            for name, rate in read.items()]
-    print(f"cheap read, req/s (median of {args.rounds} rounds; server on core {SERVER_CORE}, wrk on core {LOAD_CORE})")
-    table(rows, ["server", "req/s", "vs aiohttp", "vs FastAPI"])
+    cost = {name: statistics.median(spent) for name, spent in costs.items()}
+    rows = [[name, f"{rate:.0f}", f"{rate / read['aiohttp handler']:.2f}x", f"{rate / read['FastAPI adapter']:.2f}x",
+             f"{cost[name]:.0f}", f"{cost['aiohttp handler'] / cost[name]:.2f}x",
+             f"{cost['FastAPI adapter'] / cost[name]:.2f}x"] for name, rate in read.items()]
+    print(f"cheap read (median of {args.rounds} rounds; server on core {SERVER_CORE}, wrk on core {LOAD_CORE})")
+    table(rows, ["server", "req/s", "vs aiohttp", "vs FastAPI", "CPU us/req", "vs aiohttp", "vs FastAPI"])
     login = statistics.median(logins)
     print(f"\nlogin at cost 12: {login:.2f}/s, bound {bound:.2f}/s (one core / one check), {login / bound:.2f}x")
     print(f"cheap read p99 idle {statistics.median(idle):.1f} ms, during logins {statistics.median(storm):.1f} ms "

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import threading
+from pathlib import Path
 
 import bcrypt
 import pytest
@@ -114,6 +115,24 @@ async def test_hashing_runs_off_the_event_loop_within_its_bound(monkeypatch):
     await asyncio.gather(*(hasher.hash(f"pw{i}") for i in range(8)))
     assert threading.get_ident() not in threads
     assert peak[0] <= 2
+
+
+async def test_hashing_threads_yield_the_cpu_to_the_event_loop(monkeypatch):
+    """Under a login storm the loop must win the core: hashing threads run at a higher niceness."""
+    seen = []
+    real = bcrypt.hashpw
+
+    def spy(password, salt):
+        seen.append(nice_of_this_thread())
+        return real(password, salt)
+    monkeypatch.setattr(bcrypt, "hashpw", spy)
+    await PasswordHasher(rounds=4).hash("pw")
+    assert seen == [nice_of_this_thread() + 10]
+
+
+def nice_of_this_thread() -> int:
+    stat = Path(f"/proc/self/task/{threading.get_native_id()}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
 
 
 async def test_long_passwords_are_not_truncated():
