@@ -11,11 +11,11 @@ import pytest
 
 from facade.app import init_app
 from facade.contract.cases import cases_file, load
-from facade.contract.coverage import missing
+from facade.contract.coverage import ANY_ROUTE, missing
 from facade.contract.plugins import OutboxCodes
 from facade.contract.runner import Target, run
 from facade.core.apps import Apps
-from facade.keys import DIALECTS, STORE
+from facade.keys import DIALECTS, OUTCOME, ROUTE, STORE
 from tests.conftest import MAPPINGS, ROOT
 from tests.servers import Served
 
@@ -31,13 +31,25 @@ def test_the_cases_cover_every_route_and_outcome_the_mapping_declares(dialect, m
 @pytest.mark.every_backend
 @pytest.mark.parametrize("dialect", WITH_CASES)
 async def test_every_case_passes_in_process(dialect, aiohttp_server, make_config, outbox_path):
+    """In-process the app says which route and outcome gave each answer: every step's claim is checked."""
     app = init_app(make_config())
+    answers = _answers_recorded(app)
     server = await aiohttp_server(app)
     pair = await Apps(app[STORE]).add("contract")
     target = Target(str(server.make_url("")).rstrip("/"), OutboxCodes(outbox_path),
-                    {"id": pair.app_id, "secret": pair.app_secret})
+                    {"id": pair.app_id, "secret": pair.app_secret}, answered=lambda: answers[-1])
     results = await run(load(cases_file(MAPPINGS, dialect)), target)
     assert [(r.case, [d.line() for d in r.differences], r.skipped) for r in results if not r.passed] == []
+
+
+def _answers_recorded(app) -> list[tuple[str, str]]:
+    """(route, outcome) of each answer, as the access line has them; "*" where no route was chosen."""
+    answers: list[tuple[str, str]] = []
+
+    async def record(request, response) -> None:
+        answers.append((request[ROUTE].name if ROUTE in request else ANY_ROUTE, request.get(OUTCOME, "-")))
+    app.on_response_prepare.append(record)
+    return answers
 
 
 def contract(*argv: str, cwd) -> subprocess.CompletedProcess:

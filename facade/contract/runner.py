@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import aiohttp
 
@@ -51,6 +51,9 @@ class Target:
     codes: CodeOracle | None = None
     app: dict[str, str] | None = None  # {"id": ..., "secret": ...}
     timeout: float = 30
+    # Where the server can say which route and outcome gave its last answer (a facade run in the same
+    # process): each step's claim is checked against it, so a case cannot prove an outcome it never met.
+    answered: Callable[[], tuple[str, str]] | None = None
 
 
 async def run(suite: Suite, target: Target, only: set[str] | None = None) -> list[CaseResult]:
@@ -95,6 +98,8 @@ async def _step(http: aiohttp.ClientSession, step: Step, variables: dict[str, An
         status = response.status
     text = raw.decode("utf-8", errors="replace")
     differences = _compare(step, status, headers, text, variables)
+    if target.answered is not None:
+        differences += _claim(step, target.answered())
     if differences:
         result.differences += differences
         result.body = text
@@ -105,6 +110,12 @@ async def _step(http: aiohttp.ClientSession, step: Step, variables: dict[str, An
         if target.codes is None:
             raise Unknown("code (this case reads a sent code: give --codes)")
         variables["code"] = await target.codes.code(str(resolve(step.learn_code, variables)))
+
+
+def _claim(step: Step, answered: tuple[str, str]) -> list[Difference]:
+    if answered == (step.route, step.outcome):
+        return []
+    return [Difference(step.name, "route and outcome", f"{step.route} {step.outcome}", " ".join(answered))]
 
 
 def _form(request: dict[str, Any]) -> Any:
