@@ -3,11 +3,15 @@ its own database, cover every route and outcome the mapping declares, and name t
 and both values when a server answers otherwise."""
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
+import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
+from aiohttp import web
 
 from facade.app import init_app
 from facade.contract.cases import cases_file, load
@@ -97,3 +101,78 @@ def test_a_case_file_that_cannot_run_is_one_line(tmp_path):
                       cwd=tmp_path)
     assert (result.returncode, result.stderr) == (2, f"facade: contract: {tmp_path / 'bad.yaml'}: cases/0/steps: "
                                                      "[] should be non-empty\n")
+
+
+def _echo_app() -> web.Application:
+    """A server that answers what it was sent: each multipart part, and the cookies it got back."""
+    async def parts(request: web.Request) -> web.Response:
+        got = {}
+        async for part in await request.multipart():
+            data = await part.read()
+            got[part.name] = ({"filename": part.filename, "type": part.headers.get("Content-Type"),
+                               "base64": base64.b64encode(data).decode()} if part.filename else data.decode())
+        return web.json_response(got)
+
+    async def cookie(request: web.Request) -> web.Response:
+        response = web.json_response({"cookies": dict(request.cookies)})
+        response.set_cookie("s", "1")
+        return response
+    app = web.Application()
+    app.router.add_post("/parts", parts)
+    app.router.add_get("/cookie", cookie)
+    return app
+
+
+def _suite(tmp_path, cases: str):
+    (tmp_path / "c.yaml").write_text("version: 1\ndialect: echo\ncases:\n" + textwrap.indent(cases, "  "),
+                                     encoding="utf-8")
+    return load(tmp_path / "c.yaml")
+
+
+async def test_a_step_sends_files_and_fields_as_multipart(aiohttp_server, tmp_path):
+    server = await aiohttp_server(_echo_app())
+    suite = _suite(tmp_path, """
+- name: upload
+  steps:
+    - route: upload
+      outcome: ok
+      request:
+        method: POST
+        path: /parts
+        multipart:
+          img: {filename: me.png, content_type: image/png, base64: iVBORw0KGgo=}
+          note: {filename: a.txt, text: 你好}
+          field: plain
+      expect:
+        status: 200
+        body:
+          img: {filename: me.png, type: image/png, base64: iVBORw0KGgo=}
+          note: {filename: a.txt, type: application/octet-stream, base64: 5L2g5aW9}
+          field: plain
+""")
+    [result] = await run(suite, Target(str(server.make_url("")).rstrip("/")))
+    assert (result.passed, result.differences) == (True, [])
+
+
+@pytest.mark.parametrize("keeps, second", [("true", {"s": "1"}), ("false", {})])
+async def test_a_case_may_be_a_client_that_keeps_no_cookies(aiohttp_server, tmp_path, keeps, second):
+    server = await aiohttp_server(_echo_app())
+    step = "{route: r, outcome: ok, request: {method: GET, path: /cookie}, expect: {status: 200, body: {cookies: %s}}}"
+    suite = _suite(tmp_path, f"- {{name: c, cookies: {keeps}, steps: [{step % '{}'}, {step % json.dumps(second)}]}}\n")
+    [result] = await run(suite, Target(str(server.make_url("")).rstrip("/")))
+    assert (result.passed, result.differences) == (True, [])
+
+
+async def test_in_process_a_step_that_claims_an_outcome_it_never_met_fails(aiohttp_server, make_config, tmp_path):
+    app = init_app(make_config())
+    answers = _answers_recorded(app)
+    server = await aiohttp_server(app)
+    suite = _suite(tmp_path, """
+- name: claims
+  steps:
+    - {name: right, route: "*", outcome: no_route, request: {method: GET, path: /express/nope}, expect: {status: 404}}
+    - {name: wrong, route: "*", outcome: wrong_method, request: {method: GET, path: /express/nope}, expect: {status: 404}}
+""")
+    [result] = await run(suite, Target(str(server.make_url("")).rstrip("/"), answered=lambda: answers[-1]))
+    assert [d.line() for d in result.differences] == [
+        "wrong: route and outcome: expected '* wrong_method', got '* no_route'"]

@@ -45,6 +45,7 @@ class Case:
     name: str
     steps: tuple[Step, ...]
     needs: tuple[str, ...] = ()  # what the target must provide: "app" (an app id and secret)
+    cookies: bool = True  # False: a client that keeps no cookies (OkHttp's default)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def load(path: Path) -> Suite:
 
 def _case(raw: dict[str, Any]) -> Case:
     steps = tuple(_step(step, i) for i, step in enumerate(raw["steps"], start=1))
-    return Case(raw["name"], steps, tuple(raw.get("needs", ())))
+    return Case(raw["name"], steps, tuple(raw.get("needs", ())), raw.get("cookies", True))
 
 
 def _step(raw: dict[str, Any], number: int) -> Step:

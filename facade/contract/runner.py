@@ -3,6 +3,7 @@ answered otherwise: the field (status, a header, a JSON pointer in the body) and
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from dataclasses import dataclass, field
@@ -71,7 +72,8 @@ async def run_case(case: Case, target: Target) -> CaseResult:
         return result
     started = time.monotonic()
     variables: dict[str, Any] = {"fresh": fresh(), "app": target.app or {}}
-    jar = aiohttp.CookieJar(unsafe=True)  # one client per case, keeping its cookies as a browser would
+    # one client per case, keeping its cookies as a browser would, unless the case's client keeps none
+    jar = aiohttp.CookieJar(unsafe=True) if case.cookies else aiohttp.DummyCookieJar()
     timeout = aiohttp.ClientTimeout(total=target.timeout)
     async with aiohttp.ClientSession(base_url=target.base, cookie_jar=jar, timeout=timeout) as http:
         for step in case.steps:
@@ -119,10 +121,25 @@ def _claim(step: Step, answered: tuple[str, str]) -> list[Difference]:
 
 
 def _form(request: dict[str, Any]) -> Any:
+    if "multipart" in request:
+        return _multipart(request["multipart"])
     form = request.get("form")
     if form is None:
         return request.get("raw")
     return {key: "" if value is None else str(value) for key, value in form.items()}
+
+
+def _multipart(fields: dict[str, Any]) -> aiohttp.FormData:
+    """A text field is a string; a file is {filename, content_type, and its bytes as base64 or text}."""
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        if not isinstance(value, dict):
+            form.add_field(name, "" if value is None else str(value))
+            continue
+        data = base64.b64decode(value["base64"]) if "base64" in value else value.get("text", "").encode("utf-8")
+        form.add_field(name, data, filename=value.get("filename"),
+                       content_type=value.get("content_type", "application/octet-stream"))
+    return form
 
 
 def _compare(step: Step, status: int, headers: Any, text: str, variables: dict[str, Any]) -> list[Difference]:
