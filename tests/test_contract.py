@@ -10,13 +10,14 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 
+import aiohttp
 import pytest
 from aiohttp import web
 
 from facade.app import init_app
-from facade.contract.cases import cases_file, load
+from facade.contract.cases import CaseError, cases_file, load
 from facade.contract.coverage import ANY_ROUTE, missing
-from facade.contract.plugins import OutboxCodes
+from facade.contract.plugins import OutboxCodes, SinkCodes
 from facade.contract.runner import Target, run
 from facade.core.apps import Apps
 from facade.keys import DIALECTS, OUTCOME, ROUTE, STORE
@@ -34,16 +35,28 @@ def test_the_cases_cover_every_route_and_outcome_the_mapping_declares(dialect, m
 
 @pytest.mark.every_backend
 @pytest.mark.parametrize("dialect", WITH_CASES)
-async def test_every_case_passes_in_process(dialect, aiohttp_server, make_config, outbox_path):
-    """In-process the app says which route and outcome gave each answer: every step's claim is checked."""
-    app = init_app(make_config())
-    answers = _answers_recorded(app)
-    server = await aiohttp_server(app)
-    pair = await Apps(app[STORE]).add("contract")
-    target = Target(str(server.make_url("")).rstrip("/"), OutboxCodes(outbox_path),
-                    {"id": pair.app_id, "secret": pair.app_secret}, answered=lambda: answers[-1])
-    results = await run(load(cases_file(MAPPINGS, dialect)), target)
+async def test_every_case_passes_in_process(dialect, aiohttp_server, make_config, rows):
+    """SMS codes go to the kit's sink, which refuses one number per case; codes expire by an UPDATE; and
+    in-process the app says which route and outcome gave each answer: every step's claim is checked."""
+    async with SinkCodes("127.0.0.1", 0) as sink:
+        app = init_app(make_config("notify.sms=webhook", f"notify.webhook.url={sink.url}"))
+        answers = _answers_recorded(app)
+        server = await aiohttp_server(app)
+        pair = await Apps(app[STORE]).add("contract")
+        target = Target(str(server.make_url("")).rstrip("/"), sink, {"id": pair.app_id, "secret": pair.app_secret},
+                        answered=lambda: answers[-1], expiry=RowsExpiry(rows))
+        results = await run(load(cases_file(MAPPINGS, dialect)), target)
     assert [(r.case, [d.line() for d in r.differences], r.skipped) for r in results if not r.passed] == []
+
+
+class RowsExpiry:
+    """What an operator's --expire-codes command does to a facade's database."""
+    def __init__(self, rows) -> None:
+        self.rows = rows
+
+    async def expire(self, target: str) -> None:
+        self.rows("UPDATE codes SET created_at = created_at - 7200, expires_at = expires_at - 7200 WHERE target = ?",
+                  target)
 
 
 def _answers_recorded(app) -> list[tuple[str, str]]:
@@ -176,3 +189,47 @@ async def test_in_process_a_step_that_claims_an_outcome_it_never_met_fails(aioht
     [result] = await run(suite, Target(str(server.make_url("")).rstrip("/"), answered=lambda: answers[-1]))
     assert [d.line() for d in result.differences] == [
         "wrong: route and outcome: expected '* wrong_method', got '* no_route'"]
+
+
+async def test_the_sink_keeps_each_code_and_refuses_the_numbers_it_hands_out():
+    async with SinkCodes("127.0.0.1", 0) as sink, aiohttp.ClientSession() as http:
+        refused = sink.undeliverable()
+        answers = []
+        for to in ("13800138000", refused):
+            async with http.post(sink.url, json={"channel": "sms", "to": to, "code": "123456"}) as response:
+                answers.append(response.status)
+        async with http.post(sink.url, data="not json") as response:
+            answers.append(response.status)
+        assert answers == [200, 503, 400]
+        assert await sink.code("13800138000") == "123456"
+
+
+def test_a_case_that_expires_codes_must_say_it_needs_to(tmp_path):
+    case = ("- name: x\n  steps: [{route: r, outcome: ok, request: {method: GET, path: /}, expect: {status: 200},"
+            " expire_codes: $fresh.phone}]\n")
+    with pytest.raises(CaseError, match="case 'x': a step expires codes, so the case needs: \\[expire_codes\\]"):
+        _suite(tmp_path, case)
+
+
+async def test_a_case_the_target_cannot_serve_is_skipped_saying_what_it_lacks(aiohttp_server, tmp_path):
+    server = await aiohttp_server(_echo_app())
+    suite = _suite(tmp_path, "- {name: x, needs: [app, undeliverable], steps: [{route: r, outcome: ok, "
+                             "request: {method: GET, path: /cookie}, expect: {status: 200}}]}\n")
+    [result] = await run(suite, Target(str(server.make_url("")).rstrip("/"), OutboxCodes(tmp_path / "o.jsonl")))
+    assert result.skipped == ("needs an app id and secret (--app or --provision) and a number the target cannot "
+                              "deliver a code to (--codes sink:HOST:PORT)")
+
+
+async def test_a_step_repeats_counting_and_a_long_value_need_not_be_written_out(aiohttp_server, tmp_path):
+    server = await aiohttp_server(_echo_app())
+    suite = _suite(tmp_path, """
+- name: repeated
+  steps:
+    - route: upload
+      outcome: ok
+      repeat: 3
+      request: {method: POST, path: /parts, multipart: {n: $index, long: {$text: ab, times: 3}}}
+      expect: {status: 200, body: {n: "1", long: ababab}}
+""")
+    [result] = await run(suite, Target(str(server.make_url("")).rstrip("/")))
+    assert [d.line() for d in result.differences] == ["step 1: body /n: expected '1', got '2'"]  # the second sending

@@ -22,6 +22,11 @@ class CodeOracle(Protocol):
         """The last code the server sent to ``target``."""
 
 
+class CodeExpiry(Protocol):
+    async def expire(self, target: str) -> None:
+        """Makes the codes the server sent to ``target`` expire, as if their time had passed."""
+
+
 @dataclass(frozen=True)
 class Difference:
     step: str
@@ -55,6 +60,16 @@ class Target:
     # Where the server can say which route and outcome gave its last answer (a facade run in the same
     # process): each step's claim is checked against it, so a case cannot prove an outcome it never met.
     answered: Callable[[], tuple[str, str]] | None = None
+    expiry: CodeExpiry | None = None
+
+
+# What a case may need of a target beyond HTTP, how to tell the target has it, and how to give it.
+NEEDS: dict[str, tuple[Callable[[Target], bool], str]] = {
+    "app": (lambda target: target.app is not None, "an app id and secret (--app or --provision)"),
+    "expire_codes": (lambda target: target.expiry is not None, "a way to make codes expire (--expire-codes CMD)"),
+    "undeliverable": (lambda target: hasattr(target.codes, "undeliverable"),
+                      "a number the target cannot deliver a code to (--codes sink:HOST:PORT)"),
+}
 
 
 async def run(suite: Suite, target: Target, only: set[str] | None = None) -> list[CaseResult]:
@@ -67,16 +82,20 @@ async def run(suite: Suite, target: Target, only: set[str] | None = None) -> lis
 
 async def run_case(case: Case, target: Target) -> CaseResult:
     result = CaseResult(case.name)
-    if "app" in case.needs and target.app is None:
-        result.skipped = "needs an app id and secret (--app or --provision)"
+    lacking = [NEEDS[need][1] for need in case.needs if not NEEDS[need][0](target)]
+    if lacking:
+        result.skipped = "needs " + " and ".join(lacking)
         return result
     started = time.monotonic()
     variables: dict[str, Any] = {"fresh": fresh(), "app": target.app or {}}
+    if "undeliverable" in case.needs:
+        variables["undeliverable"] = target.codes.undeliverable()  # type: ignore[union-attr]
     # one client per case, keeping its cookies as a browser would, unless the case's client keeps none
     jar = aiohttp.CookieJar(unsafe=True) if case.cookies else aiohttp.DummyCookieJar()
     timeout = aiohttp.ClientTimeout(total=target.timeout)
     async with aiohttp.ClientSession(base_url=target.base, cookie_jar=jar, timeout=timeout) as http:
-        for step in case.steps:
+        for step, index in ((each, n) for each in case.steps for n in range(1, each.repeat + 1)):
+            variables["index"] = index  # which sending of a repeated step this is, from 1
             try:
                 await _step(http, step, variables, target, result)
             except Unknown as name:
@@ -112,6 +131,8 @@ async def _step(http: aiohttp.ClientSession, step: Step, variables: dict[str, An
         if target.codes is None:
             raise Unknown("code (this case reads a sent code: give --codes)")
         variables["code"] = await target.codes.code(str(resolve(step.learn_code, variables)))
+    if step.expire_codes is not None and target.expiry is not None:
+        await target.expiry.expire(str(resolve(step.expire_codes, variables)))
 
 
 def _claim(step: Step, answered: tuple[str, str]) -> list[Difference]:
@@ -131,7 +152,7 @@ def _form(request: dict[str, Any]) -> Any:
 
 def _multipart(fields: dict[str, Any]) -> aiohttp.FormData:
     """A text field is a string; a file is {filename, content_type, and its bytes as base64 or text}."""
-    form = aiohttp.FormData()
+    form = aiohttp.FormData(default_to_multipart=True)  # multipart even with text fields only
     for name, value in fields.items():
         if not isinstance(value, dict):
             form.add_field(name, "" if value is None else str(value))
