@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -21,8 +23,8 @@ from facade.contract.plugins import OutboxCodes, SinkCodes
 from facade.contract.runner import Target, run
 from facade.core.apps import Apps
 from facade.keys import DIALECTS, OUTCOME, ROUTE, STORE
-from tests.conftest import MAPPINGS, ROOT
-from tests.servers import Served
+from tests.conftest import CONFIG_FILE, MAPPINGS, ROOT
+from tests.servers import Served, free_port
 
 WITH_CASES = sorted(p.stem for p in (MAPPINGS / "cases").glob("*.yaml"))
 
@@ -191,6 +193,10 @@ async def test_in_process_a_step_that_claims_an_outcome_it_never_met_fails(aioht
         "wrong: route and outcome: expected '* wrong_method', got '* no_route'"]
 
 
+def test_every_shipped_dialect_has_cases():
+    assert WITH_CASES == sorted(p.stem for p in MAPPINGS.glob("*.yaml"))
+
+
 async def test_the_sink_keeps_each_code_and_refuses_the_numbers_it_hands_out():
     async with SinkCodes("127.0.0.1", 0) as sink, aiohttp.ClientSession() as http:
         refused = sink.undeliverable()
@@ -233,3 +239,38 @@ async def test_a_step_repeats_counting_and_a_long_value_need_not_be_written_out(
 """)
     [result] = await run(suite, Target(str(server.make_url("")).rstrip("/")))
     assert [d.line() for d in result.differences] == ["step 1: body /n: expected '1', got '2'"]  # the second sending
+
+
+def test_only_an_entry_no_step_can_meet_may_be_called_unreachable(make_config, tmp_path):
+    [declared] = [d for d in init_app(make_config())[DIALECTS] if d.name == "cloud_user"]
+    shipped = load(cases_file(MAPPINGS, "cloud_user"))
+    assert set(shipped.unreachable) == {"user_exists", "email_taken"}
+    assert missing(replace(shipped, unreachable={}), declared) == [
+        "no step proves email_taken on any route", "no step proves user_exists on any route"]
+    claimed = {**shipped.unreachable, "wrong_password": "it is not", "token_invalid": "an entry nobody has"}
+    assert missing(replace(shipped, unreachable=claimed), declared) == [
+        "unreachable names token_invalid, which is no dialect-level entry a route may answer",
+        "unreachable names wrong_password, which a step proves"]
+
+
+async def test_the_command_proves_cloud_user_against_a_server_with_the_sink_and_an_expiry_command(tmp_path):
+    """The plug-ins as an operator gives them: a provisioning command, the kit's SMS sink as the
+    server's gateway, and a command that makes codes expire by an UPDATE on its database."""
+    sink_port, database = free_port(), tmp_path / "f.db"
+    (tmp_path / "expire.py").write_text(
+        "import sqlite3, sys\nwith sqlite3.connect(sys.argv[1]) as db:\n    db.execute('UPDATE codes SET "
+        "created_at = created_at - 7200, expires_at = expires_at - 7200 WHERE target = ?', (sys.argv[2],))\n")
+    sets = (f"storage.url=sqlite:///{database}", f"notify.outbox={tmp_path / 'outbox.jsonl'}")
+    served = Served("security.bcrypt_rounds=4", *sets, "notify.sms=webhook",
+                    f"notify.webhook.url=http://127.0.0.1:{sink_port}/")
+    try:
+        await served.healthy()
+        provision = shlex.join([sys.executable, "-m", "facade", "apps", "add", "--config", str(CONFIG_FILE),
+                                *(f"--set={item}" for item in sets)])
+        result = contract("cloud_user", "--target", served.base, "--codes", f"sink:127.0.0.1:{sink_port}",
+                          "--provision", provision,
+                          "--expire-codes", f"{sys.executable} {tmp_path / 'expire.py'} {database}", cwd=tmp_path)
+    finally:
+        served.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith(f"cloud_user against {served.base}: 11 passed, 0 failed, 0 skipped\n")
