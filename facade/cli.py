@@ -20,7 +20,7 @@ from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
 from facade.contract.cases import load as load_cases
-from facade.contract.plugins import PluginError, app_pair, code_oracle
+from facade.contract.plugins import CommandExpiry, PluginError, app_pair, code_oracle, listening
 from facade.contract.runner import Target
 from facade.contract.runner import run as run_cases
 from facade.core.apps import Apps
@@ -58,8 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     contract.add_argument("dialect")
     contract.add_argument("--target", required=True, help="the server's base URL, e.g. http://10.0.0.5:9111")
     contract.add_argument("--cases", help="the case file (default: <mappings.dir>/cases/<dialect>.yaml)")
-    contract.add_argument("--codes", help="how to learn a code the server sent: outbox:PATH or command:CMD "
-                                          "(default: outbox:<notify.outbox>)")
+    contract.add_argument("--codes", help="how to learn a code the server sent: outbox:PATH, command:CMD or "
+                                          "sink:HOST:PORT (default: outbox:<notify.outbox>)")
+    contract.add_argument("--expire-codes", metavar="CMD", help="a command given a phone or address that makes "
+                                                                "the codes sent to it expire")
     contract.add_argument("--app", metavar="ID:SECRET", help="an app pair the target accepts")
     contract.add_argument("--provision", metavar="CMD", help="a command printing a new app pair as JSON")
     contract.add_argument("--case", dest="only", action="append", help="run only this case; repeatable")
@@ -295,11 +297,18 @@ def contract(config: configuration.Config, args: argparse.Namespace) -> int:
     except (CaseError, PluginError) as error:
         print(f"facade: contract: {error}", file=sys.stderr)
         return 2
-    results = asyncio.run(run_cases(suite, Target(args.target.rstrip("/"), oracle, pair), set(args.only or ()) or None))
+    target = Target(args.target.rstrip("/"), oracle, pair,
+                    expiry=CommandExpiry(args.expire_codes) if args.expire_codes else None)
+    results = asyncio.run(_contract_run(suite, target, set(args.only or ()) or None))
     print(contract_report.text(suite.dialect, args.target, results), end="")
     if args.junit:
         contract_report.junit(suite.dialect, results, Path(args.junit))
     return 0 if all(r.passed or r.skipped for r in results) and results else 1
+
+
+async def _contract_run(suite, target: Target, only: set[str] | None) -> list:
+    async with listening(target.codes):
+        return await run_cases(suite, target, only)
 
 
 def about(config: configuration.Config, args: argparse.Namespace) -> int:
