@@ -16,6 +16,7 @@ import os
 import secrets
 import string
 import time
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
@@ -464,6 +465,8 @@ class UserCore:
             return ConfigValue(key=key, value=await work.config.get(session.user_id, key))
 
     async def _owner(self, session: Session) -> Account:
+        if isinstance(session.holder, Account):  # read a moment ago, to check the session
+            return session.holder
         async with self._store.read() as work:
             account = await work.users.get(session.user_id)
         if account is None:  # the account went away under a live session
@@ -484,7 +487,7 @@ class UserCore:
             account = await work.users.get(session.user_id) if owner is not None else None
         if owner is not None and (account is None or not owner.is_shown_by(account)):
             raise TokenInvalid("the token's audience does not hold its session")
-        return session
+        return session if account is None else dataclasses.replace(session, holder=account)
 
     async def legacy_session(self, token: str, owner: Holder, expires_at: float, app: str | None,
                              origin: str) -> Session:
