@@ -26,6 +26,10 @@ DEFAULT_ROUNDS = 12
 # What an account's password becomes when someone who proved its phone or address takes it over:
 # no password matches it (the prover sets one by a reset).
 DISABLED = "disabled:"
+# What an account's password is while the legacy server still holds it (an import that brought the user
+# without a usable hash): no password matches it here; the user's first login is checked by the legacy
+# server (lazy migration) and stores the facade's own hash.
+AWAITING = "upstream:"
 
 
 class PasswordHasher:
@@ -55,7 +59,7 @@ class PasswordHasher:
             self._slots.release()
 
     async def verify(self, password: str, stored: str) -> bool:
-        if stored.startswith(DISABLED):
+        if stored.startswith((DISABLED, AWAITING)):
             await self.waste_time(password)  # a disabled password costs what a wrong one does
             return False
         self.checks += 1
