@@ -26,10 +26,7 @@ DEFAULT_ROUNDS = 12
 # What an account's password becomes when someone who proved its phone or address takes it over:
 # no password matches it (the prover sets one by a reset).
 DISABLED = "disabled:"
-# What an account's password is while the legacy server still holds it (an import that brought the user
-# without a usable hash): no password matches it here; the user's first login is checked by the legacy
-# server (lazy migration) and stores the facade's own hash.
-AWAITING = "upstream:"
+AWAITING = hashers.AWAITING  # the legacy server still holds the password (lazy migration)
 
 
 class PasswordHasher:
