@@ -21,7 +21,7 @@ from facade.dialect.templates import render
 from facade.keys import APP_ID, BODIES, CLIENTS, CODECS, CORE, DIALECT, METRICS, MIRROR, ROUTE, UPSTREAMS
 from facade.upstream.client import PROXY as PROXIED
 from facade.upstream.client import respond as respond_as
-from facade.upstream.config import PROXY, SERVE, Upstream
+from facade.upstream.config import LOGIN, PROXY, SERVE, Upstream
 from facade.upstream.migrate import ByLegacyServer
 from facade.upstream.relay import call_of
 
@@ -38,7 +38,8 @@ class Endpoint:
         modes = {upstream.mode_of(route) for route in routes} if upstream else {SERVE}
         self._proxied_unread = modes == {PROXY}  # nothing here is the facade's to read
         # The body's bytes as sent are kept where they may go to the legacy server too.
-        self._keep_raw = upstream is not None and (modes != {SERVE} or upstream.lazy_migration)
+        self._keep_raw = upstream is not None and (modes != {SERVE} or (
+            upstream.lazy_migration and any(route.operation == LOGIN for route in routes)))
 
     async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect

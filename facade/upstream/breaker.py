@@ -44,6 +44,10 @@ class Breaker:
         if was != CLOSED:
             self._on_change(CLOSED)
 
+    def abandoned(self) -> None:
+        """An allowed call ended with neither verdict (cancelled): a half-open circuit may try again."""
+        self._trying = False
+
     def failed(self) -> None:
         self._failed += 1
         if self._trying or (self._opened_at is None and self._failed >= self._limit):

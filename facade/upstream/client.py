@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from facade.core.outcomes import UpstreamUnavailable
 from facade.metrics import Metrics
@@ -44,7 +45,7 @@ class Call:
         if client:
             forwarded = request.headers.get("X-Forwarded-For")
             headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
-        return cls(request.method, request.path_qs, headers, body)
+        return cls(request.method, request.raw_path, headers, body)
 
     def identity(self) -> "Call":
         """The same call asking for an answer that is not compressed: one the facade reads itself."""
@@ -105,6 +106,9 @@ class UpstreamClient:
         except (aiohttp.ClientError, OSError, ValueError) as error:
             self._failed(purpose, "error")
             raise UpstreamUnavailable(type(error).__name__) from None
+        except BaseException:  # cancelled: no verdict on the server
+            self.breaker.abandoned()
+            raise
         self._metrics.upstream_latency.labels(dialect).observe(time.monotonic() - started)
         self._metrics.upstream_calls.labels(dialect, purpose, "answered").inc()
         if answer.status >= 500:  # the server's own failure: its answer stands, but it counts against it
@@ -123,7 +127,8 @@ class UpstreamClient:
 
     async def _exchange(self, call: Call) -> Answer:
         assert self._http is not None, "UpstreamClient.start() first"
-        async with self._http.request(call.method, self.upstream.url + call.path_qs, headers=call.headers,
+        url = URL(self.upstream.url + call.path_qs, encoded=True)  # exactly as the client sent them
+        async with self._http.request(call.method, url, headers=call.headers,
                                       data=call.body or None, allow_redirects=False) as response:
             body = bytearray()
             async for chunk in response.content.iter_chunked(64 * 1024):
