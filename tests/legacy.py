@@ -38,6 +38,14 @@ class LegacyServer:
                 await asyncio.sleep(0.05)
         raise AssertionError("the legacy stand-in did not start")
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    async def reset(self) -> "LegacyServer":
+        """As fresh as a new process: no users, tokens, faults or counts."""
+        await self._call("POST", "/_legacy/reset")
+        return self
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

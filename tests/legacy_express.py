@@ -11,7 +11,8 @@ Faults on demand, for tests of what the facade does when the legacy server misbe
   texts:   {"old": "new"}: every answer says "new" where the real server said "old"
 ``GET /_legacy/seen`` counts the requests served under /express/ by path, ``GET /_legacy/last`` shows the
 last one as it arrived (method, path and query, headers, body); ``POST /_legacy/users`` adds a
-user directly (JSON {userName, mobile, pwd}) as rows already in the legacy database.
+user directly (JSON {userName, mobile, pwd}) as rows already in the legacy database; ``POST /_legacy/reset``
+forgets every user, token, fault and count, as a fresh process would.
 """
 from __future__ import annotations
 
@@ -171,6 +172,11 @@ async def seen(request: web.Request) -> web.Response:
     return web.json_response(dict(request.app[LEGACY].seen))
 
 
+async def reset(request: web.Request) -> web.Response:
+    request.app[LEGACY].__init__()  # the app's state is fixed once it runs: renewed in place
+    return web.json_response({})
+
+
 async def last(request: web.Request) -> web.Response:
     return web.json_response(request.app[LEGACY].last)
 
@@ -190,6 +196,7 @@ def make_app() -> web.Application:
     app.router.add_get("/_legacy/seen", seen)
     app.router.add_post("/_legacy/users", add_user)
     app.router.add_get("/_legacy/last", last)
+    app.router.add_post("/_legacy/reset", reset)
     app.router.add_route("*", "/express/{tail:.*}", express)
     return app
 

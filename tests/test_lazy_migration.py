@@ -8,7 +8,6 @@ import asyncio
 import json
 import time
 
-import pytest
 
 from facade.app import init_app
 from facade.core.passwords import AWAITING
@@ -22,13 +21,6 @@ LOGIN = "/express/login/api/login/v1"
 JSON_UTF8 = "application/json;charset=UTF-8"
 MISMATCH = '{"code":5000,"msg":"error","userMsg":"登录失败用户名密码不匹配","data":null}'
 BUSY = '{"code":5000,"msg":"error","userMsg":"系统繁忙,请稍后再试","data":null}'
-
-
-@pytest.fixture
-async def legacy():
-    server = await LegacyServer().start()
-    yield server
-    server.stop()
 
 
 def migrating(legacy: LegacyServer, **given) -> str:

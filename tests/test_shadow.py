@@ -8,7 +8,6 @@ import json
 import sys
 import time
 
-import pytest
 
 from facade.app import init_app
 from tests.conftest import ROOT
@@ -18,13 +17,6 @@ BASE = "/express/login/api"
 CHECK, LOGIN, REGISTER = f"{BASE}/checkInfoIsCanUse/v1", f"{BASE}/login/v1", f"{BASE}/userRegister/v1"
 USERS = [(f"user{i}", f"1380013800{i}") for i in range(5)]
 LIBERAL = ("throttle.login.account.failures=100000", "throttle.login.ip.failures=100000")
-
-
-@pytest.fixture
-async def legacy():
-    server = await LegacyServer().start()
-    yield server
-    server.stop()
 
 
 def shadowing(legacy: LegacyServer, **given) -> str:

@@ -18,13 +18,6 @@ LOGIN = "/express/login/api/login/v1"
 JSON_UTF8 = "application/json;charset=UTF-8"
 
 
-@pytest.fixture
-async def legacy():
-    server = await LegacyServer().start()
-    yield server
-    server.stop()
-
-
 def upstream(legacy: LegacyServer, **given) -> str:
     return "upstreams=" + json.dumps({"express": {"url": legacy.base, **given}})
 
@@ -37,11 +30,6 @@ async def test_the_stand_in_answers_as_the_real_express_server_did(legacy):
     assert failed == {"registration refuses what the real server refused": ["a user name with a control character"],
                       "too many wrong passwords for one account are throttled":
                           ["the eleventh try, even with the right password"]}
-
-
-async def direct(legacy: LegacyServer, http, method: str, path: str, **options) -> tuple[int, str, str]:
-    async with http.request(method, legacy.base + path, **options) as response:
-        return response.status, response.headers["Content-Type"], await response.text()
 
 
 async def answered(response) -> tuple[int, str, str]:
