@@ -8,7 +8,6 @@ import asyncio
 import json
 import time
 
-
 from facade.app import init_app
 from facade.core.passwords import AWAITING
 from facade.keys import CORE

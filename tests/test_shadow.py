@@ -8,7 +8,6 @@ import json
 import sys
 import time
 
-
 from facade.app import init_app
 from tests.conftest import ROOT
 from tests.legacy import LegacyServer
