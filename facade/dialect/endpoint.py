@@ -45,6 +45,8 @@ class Endpoint:
         request[DIALECT] = self.dialect
         async with request.app[BODIES].held(request, self._body_limit):
             if self._proxied_unread:
+                if len(self.routes) == 1:  # for the metrics, and for the route's own error if the server fails
+                    request[ROUTE] = self.routes[0]
                 return await self._proxy(request, await raw_body(request, request.app[BODIES], self._body_limit))
             return await self._answer(request)
 
