@@ -1,4 +1,4 @@
-"""The ``facade`` command: serve, check, init, apps, import, about."""
+"""The ``facade`` command: serve, check, init, apps, import, contract, shadow, about."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,7 @@ from facade.importing.run import Importer, ImportStopped, Progress, Report
 from facade.importing.run import check as check_import
 from facade.importing.sources import SourceError
 from facade.store import StoreUnavailable, describe, will_create
+from facade.upstream import report as shadow_reports
 
 log = logging.getLogger("facade")
 
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", parents=[common], help="every app's id, name and creation time")
     remove = actions.add_parser("remove", parents=[common], help="refuse an app's calls from now on")
     remove.add_argument("app_id")
+    shadow = commands.add_parser("shadow", help="what a running server's shadow routes found, comparing its answers "
+                                                "with the legacy server's")
+    shadow_actions = shadow.add_subparsers(dest="action", required=True)
+    shadow_report = shadow_actions.add_parser("report", help="summarise GET /_facade/shadow; exit 1 when any "
+                                                             "answer differed")
+    shadow_report.add_argument("--url", default="http://127.0.0.1:8080", help="the server's base URL")
+    shadow_report.add_argument("--json", action="store_true", help="print the report as the server gave it")
     load = commands.add_parser("import", parents=[common], help="bring a legacy source's users, sessions or app "
                                                                 "keys in, as a description file says")
     load.add_argument("description", help="the description (YAML; see the README)")
@@ -88,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "init":
         return init(args)
+    if args.command == "shadow":  # asks a running server: no config of its own
+        return shadow(args)
     overrides = list(args.overrides)
     if getattr(args, "host", None):
         overrides.append(f"server.host={args.host}")
@@ -309,6 +319,18 @@ def contract(config: configuration.Config, args: argparse.Namespace) -> int:
 async def _contract_run(suite, target: Target, only: set[str] | None) -> list:
     async with listening(target.codes):
         return await run_cases(suite, target, only)
+
+
+def shadow(args: argparse.Namespace) -> int:
+    """Exit 0 when every comparison agreed, 1 when any answer differed, 2 when the server could not be asked."""
+    try:
+        report = asyncio.run(shadow_reports.fetch(args.url))
+    except shadow_reports.Unreachable as error:
+        print(f"facade: shadow report: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else shadow_reports.text(args.url, report),
+          end="\n" if args.json else "")
+    return 1 if shadow_reports.differing(report) else 0
 
 
 def about(config: configuration.Config, args: argparse.Namespace) -> int:

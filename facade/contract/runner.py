@@ -12,9 +12,9 @@ from typing import Any, Callable, Protocol
 import aiohttp
 
 from facade.contract.cases import ABSENT, Case, Step, Suite
+from facade.contract import jsondiff
+from facade.contract.jsondiff import MISSING
 from facade.contract.values import Unknown, fresh, resolve
-
-MISSING = "<absent>"
 
 
 class CodeOracle(Protocol):
@@ -182,54 +182,12 @@ def _compare_json(step: Step, expected: Any, text: str) -> list[Difference]:
         got = json.loads(text)
     except ValueError:
         return [Difference(step.name, "body", json.dumps(expected, ensure_ascii=False), text)]
-    found = []
-    for pointer in step.volatile:  # present, whatever its value
-        if _at(got, pointer) is MISSING:
-            found.append(Difference(step.name, f"body {pointer}", "a value (volatile)", MISSING))
-    _diff(step, expected, got, "", set(step.volatile), found)
-    return found
-
-
-def _diff(step: Step, expected: Any, got: Any, pointer: str, volatile: set[str], found: list[Difference]) -> None:
-    if pointer in volatile:
-        return
-    if isinstance(expected, dict) and isinstance(got, dict):
-        for key in [*expected, *(k for k in got if k not in expected)]:
-            here = f"{pointer}/{_escape(key)}"
-            if key not in expected or key not in got:
-                if here not in volatile:
-                    found.append(Difference(step.name, f"body {here}", expected.get(key, MISSING),
-                                            got.get(key, MISSING)))
-                continue
-            _diff(step, expected[key], got[key], here, volatile, found)
-        return
-    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
-        for i, (want, have) in enumerate(zip(expected, got, strict=True)):
-            _diff(step, want, have, f"{pointer}/{i}", volatile, found)
-        return
-    if expected != got or type(expected) is not type(got):  # 1 and true, 0 and false differ on the wire
-        found.append(Difference(step.name, f"body {pointer or '/'}", expected, got))
+    return [Difference(step.name, f"body {pointer}", want, have)
+            for pointer, want, have in jsondiff.differences(expected, got, frozenset(step.volatile))]
 
 
 def _capture(step: Step, headers: Any, text: str, variables: dict[str, Any]) -> None:
     body = json.loads(text) if any(not source.startswith("header:") for source in step.capture.values()) else None
     for name, source in step.capture.items():
-        variables[name] = headers.get(source[len("header:"):]) if source.startswith("header:") else _at(body, source)
-
-
-def _at(document: Any, pointer: str) -> Any:
-    """RFC 6901."""
-    value = document
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return MISSING
-    return value
-
-
-def _escape(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
+        variables[name] = (headers.get(source[len("header:"):]) if source.startswith("header:")
+                           else jsondiff.at(body, source))
