@@ -240,9 +240,9 @@ def convert(users: Users, batch: list[tuple[int, Row]], run: str, now: float
             ) -> tuple[list[Candidate], list[tuple[int, str]]]:
     """A batch's rows as candidates, and the rows rejected with their reasons."""
     made, rejected = [], []
-    for line, row in batch:
+    for (line, row), public_id in zip(batch, ids.new_public_ids(len(batch)), strict=True):
         try:
-            made.append(candidate(users, line, row, run, now))
+            made.append(candidate(users, line, row, run, now, public_id))
         except RowError as error:
             rejected.append((line, str(error)))
     return made, rejected
@@ -287,19 +287,18 @@ class _UsersBatch:
             for value, account in (await self._work.users.find_many_by_legacy_id(namespace, values)).items():
                 known[(namespace, value)] = account
         for kind in ("username", "phone", "email"):
-            values = [i.value for made in candidates for i in made.identifiers if i.kind == kind]
+            values = [made.identifiers[kind] for made in candidates if kind in made.identifiers]
             for account in await self._work.users.find_many(kind, values):
                 known[(kind, _identifier_of(account, kind))] = account
         return known
 
     def _decide(self, made: Candidate, known: dict[tuple[str, str], Account]) -> str | Account | None:
-        keys = [*made.account.legacy_ids.items(), *((i.kind, i.value) for i in made.identifiers)]
+        keys = made.keys()
         repeated = next((self._seen[key] for key in keys if key in self._seen), None)
         if repeated is not None:
             return self._rejected(made, f"repeats line {repeated}")
         by_id = [known[item] for item in made.account.legacy_ids.items() if item in known]
-        holders = {known[(i.kind, i.value)].id: known[(i.kind, i.value)] for i in made.identifiers
-                   if (i.kind, i.value) in known}
+        holders = {known[key].id: known[key] for key in made.identifiers.items() if key in known}
         for key in keys:
             self._seen[key] = made.line
         if by_id:
@@ -366,6 +365,8 @@ class _UsersBatch:
         if floor and not self._dry_run:  # a sequence moved is not rolled back (PostgreSQL's setval)
             await self._work.users.keep_ids_above(floor)
         clashes = await self._derived_holders(everyone)
+        if not clashes:
+            return new, merges
         keep = lambda made: not any(key in clashes for key in made.account.legacy_ids.items())  # noqa: E731
         for made in everyone:
             if not keep(made):
@@ -452,7 +453,7 @@ class _Numbered:
 
 def _shared(made: Candidate, account: Account) -> set[str]:
     """The kinds of identifier the row and the account hold with the same value."""
-    return {i.kind for i in made.identifiers if _identifier_of(account, i.kind) == i.value}
+    return {kind for kind, value in made.identifiers.items() if _identifier_of(account, kind) == value}
 
 
 def _identifier_of(account: Account, kind: str) -> str | None:

@@ -76,7 +76,12 @@ def _placeholders(count: int, start: int = 1) -> str:
 
 
 def _record(cls: type[T], row: Row | None) -> T | None:
-    return None if row is None else cls(**{f.name: row[f.name] for f in fields(cls)})
+    return None if row is None else cls(**{name: row[name] for name in _names(cls)})
+
+
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _insert(table: str, cls: type, copies: dict[str, str] | None = None, *, with_id: bool = False) -> str:
@@ -110,13 +115,18 @@ def _column(value: Any) -> Any:
     """What a field is stored as: a mapping as JSON text (a user's legacy ids; none: no text at all)."""
     if not isinstance(value, dict):
         return value
-    return json.dumps(value, sort_keys=True) if value else None
+    return _JSON.encode(value) if value else None
+
+
+_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(value, sort_keys=True), without a new encoder per call
 
 
 def _account(row: Row | None) -> Account | None:
     if row is None:
         return None
-    return _record(Account, {**row, "legacy_ids": json.loads(row["legacy_ids"]) if row["legacy_ids"] else {}})
+    account = _record(Account, row)
+    account.legacy_ids = json.loads(account.legacy_ids) if account.legacy_ids else {}
+    return account
 
 
 class SqlUsers:
