@@ -14,7 +14,7 @@ from dataclasses import fields
 from typing import Any, Callable, Protocol, TypeVar
 
 from facade.core.models import Session
-from facade.core.ports import (Account, App, Code, Identifier, NewAccount, NewCode, NewSession, ProfileChange,
+from facade.core.ports import (Account, App, Brought, Code, Identifier, NewAccount, NewCode, NewSession, ProfileChange,
                                File, Strikes)
 
 T = TypeVar("T")
@@ -188,13 +188,13 @@ class SqlUsers:
         rows = await self._db.all(f"SELECT * FROM users WHERE {column} IN ({_placeholders(len(values))})", *values)
         return [_account(row) for row in rows]
 
-    async def find_many_by_legacy_id(self, namespace: str, values: list[str]) -> dict[str, Account]:
+    async def find_many_by_legacy_id(self, namespace: str, values: list[str]) -> dict[str, Brought]:
         if not values:
             return {}
-        rows = await self._db.all("SELECT user_ids.value AS legacy_value, users.* FROM user_ids JOIN users "
-                                  "ON users.id = user_ids.user_id WHERE user_ids.namespace = $1 AND "
-                                  f"user_ids.value IN ({_placeholders(len(values), 2)})", namespace, *values)
-        return {row["legacy_value"]: _account(row) for row in rows}
+        rows = await self._db.all("SELECT user_ids.value, users.id, users.imported_by, users.imported_line "
+                                  "FROM user_ids JOIN users ON users.id = user_ids.user_id WHERE user_ids.namespace "
+                                  f"= $1 AND user_ids.value IN ({_placeholders(len(values), 2)})", namespace, *values)
+        return {row["value"]: Brought(row["id"], row["imported_by"], row["imported_line"]) for row in rows}
 
     async def mark_imported(self, user_id: int, run: str, line: int) -> None:
         await self._db.run("UPDATE users SET imported_by = $2, imported_line = $3 WHERE id = $1", user_id, run, line)

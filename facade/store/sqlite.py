@@ -55,9 +55,11 @@ class SqliteDb(Rows):
 
     async def all(self, sql: str, *args: Any) -> list[Row]:
         try:
-            return [dict(row) for row in await self._connection.execute_fetchall(_sqlite_sql(sql), args)]
+            rows = await self._connection.execute_fetchall(_sqlite_sql(sql), args)
         except sqlite3.IntegrityError as error:
             raise _taken(error) from None
+        names = rows[0].keys() if rows else ()  # once, not per row: an import reads thousands at a time
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def run(self, sql: str, *args: Any) -> int:
         try:
