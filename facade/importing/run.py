@@ -29,7 +29,7 @@ from facade.importing.description import Description, Sessions, Users
 from facade.importing.rows import Candidate, RowError, candidate
 from facade.importing.values import Row
 
-BATCH = 2000
+BATCH = 10_000
 _HEX32 = frozenset("0123456789abcdef")
 
 
