@@ -27,12 +27,17 @@ RULES: dict[str, Callable[[User | Account], int | str | None]] = {
 
 def new_public_id() -> str:
     """16 random lowercase letters, uniformly: 26**16 ids, so a clash is a freak (the store refuses one
-    anyway). Random bytes below 234 (9 x 26) taken modulo 26, the others dropped, so no letter is more
-    likely than another: an import makes a million of these."""
+    anyway)."""
+    return new_public_ids(1)[0]
+
+
+def new_public_ids(count: int) -> list[str]:
+    """``count`` public ids from one draw of random bytes (an import makes a million). Bytes below 234
+    (9 x 26) taken modulo 26, the others dropped, so no letter is more likely than another."""
     letters = ""
-    while len(letters) < 16:
-        letters += secrets.token_bytes(24).translate(_LETTERS, _UNEVEN).decode("ascii")
-    return letters[:16]
+    while len(letters) < 16 * count:
+        letters += secrets.token_bytes(24 * count).translate(_LETTERS, _UNEVEN).decode("ascii")
+    return [letters[i:i + 16] for i in range(0, 16 * count, 16)]
 
 
 _LETTERS = bytes(string.ascii_lowercase.encode()[b % 26] for b in range(256))

@@ -79,6 +79,15 @@ class NewAccount(Held):
     username_key: str | None  # the form usernames are compared in
 
 
+@dataclass(frozen=True, slots=True)
+class Brought:
+    """The holder of an imported id as a later run of an import sees it: that holder's id, and the run
+    (and line) that brought it; all a second run of a source needs, without reading whole accounts."""
+    user_id: int
+    imported_by: str | None
+    imported_line: int | None
+
+
 @dataclass(frozen=True)
 class ProfileChange:
     """The profile fields to change; None leaves a field as it is."""
@@ -189,7 +198,8 @@ class Users(Protocol):
                         values: list[str] | list[int]) -> list[Account]:
         """Identifiers as ``find`` compares them; ids as numbers."""
 
-    async def find_many_by_legacy_id(self, namespace: str, values: list[str]) -> dict[str, Account]: ...
+    async def find_many_by_legacy_id(self, namespace: str, values: list[str]) -> dict[str, Brought]:
+        """Who holds each of ``values`` imported in ``namespace``, and which import brought them."""
 
     async def next_ids(self, count: int) -> list[int]:
         """Ids no user has or will be given otherwise, for ``add_many``."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from facade.core import identifiers, ids, profile
 from facade.core.outcomes import Outcome
-from facade.core.ports import Identifier, NewAccount
+from facade.core.ports import NewAccount
 from facade.importing.description import Users
 from facade.importing.values import Row
 
@@ -25,50 +25,57 @@ class RowError(Exception):
     """Why a row is not imported; never holds a password or a hash."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     line: int
     account: NewAccount
-    identifiers: list[Identifier]
+    identifiers: dict[str, str]  # kind (username, phone, email) -> its normalised value, as the store compares it
     proven: set[str] = field(default_factory=set)  # identifier kinds the legacy system proved by a code
     id_floors: dict[str, int] = field(default_factory=dict)  # namespace -> the core id its imported id sits at
 
+    def keys(self) -> list[tuple[str, str]]:
+        """Everything that names this row's account: its legacy ids and its identifiers."""
+        return [*self.account.legacy_ids.items(), *self.identifiers.items()]
 
-def candidate(users: Users, line: int, row: Row, run: str, now: float) -> Candidate:
+
+def candidate(users: Users, line: int, row: Row, run: str, now: float, public_id: str | None = None) -> Candidate:
+    """``public_id``: the new account's, when the caller drew a batch of them at once."""
     try:
-        return _candidate(users, line, row, run, now)
+        return _candidate(users, line, row, run, now, public_id or ids.new_public_id())
     except Outcome as outcome:
         raise RowError(outcome.detail or outcome.id) from None
     except ValueError as error:
         raise RowError(str(error)) from None
 
 
-def _candidate(users: Users, line: int, row: Row, run: str, now: float) -> Candidate:
+def _candidate(users: Users, line: int, row: Row, run: str, now: float, public_id: str) -> Candidate:
     given = {name: value.of(row) for name, value in users.fields.items()}
     username = _text(given.get("username"), "username")
     display = identifiers.username(username) if username else None
-    claimed = [Identifier("username", identifiers.username_key(display))] if display else []
+    claimed = {"username": identifiers.username_key(display)} if display else {}
     phone, email = _text(given.get("phone"), "phone"), _text(given.get("email"), "email")
-    claimed += [Identifier("phone", identifiers.phone(phone))] if phone else []
-    claimed += [Identifier("email", identifiers.email(email))] if email else []
+    if phone:
+        claimed["phone"] = identifiers.phone(phone)
+    if email:
+        claimed["email"] = identifiers.email(email)
     if not claimed:
         raise RowError("no username, phone or e-mail address")
     about = _profile(given, now)
     legacy, floors = _legacy_ids(users, row)
-    by_kind = {i.kind: i.value for i in claimed}
-    proven = {kind for kind, value in users.verified.items() if by_kind.get(kind) and _flag(value.of(row), kind)}
+    proven = {kind for kind, value in users.verified.items() if claimed.get(kind) and _flag(value.of(row), kind)}
     created = _time(given.get("created_at"), now)
     account = NewAccount(
-        public_id=ids.new_public_id(), username=display, username_key=by_kind.get("username"), phone=by_kind.get("phone"),
-        email=by_kind.get("email"), password_hash=_password(users, row), avatar=None, created_at=created,
+        public_id=public_id, username=display, username_key=claimed.get("username"), phone=claimed.get("phone"),
+        email=claimed.get("email"), password_hash=_password(users, row), avatar=None, created_at=created,
         phone_verified_at=now if "phone" in proven else None, email_verified_at=now if "email" in proven else None,
-        legacy_ids=legacy, imported_by=run, imported_line=line,
-        **{name: about.get(name) for name in PROFILE_FIELDS})
+        legacy_ids=legacy, imported_by=run, imported_line=line, nickname=about.get("nickname"),
+        gender=about.get("gender"), birthday=about.get("birthday"), extra=about.get("extra"),
+        contact_email=about.get("contact_email"))
     return Candidate(line, account, claimed, proven, floors)
 
 
 def _profile(given: dict[str, Any], now: float) -> dict[str, Any]:
-    if all(given.get(name) is None for name in PROFILE_FIELDS):
+    if given.keys().isdisjoint(PROFILE_FIELDS) or all(given.get(name) is None for name in PROFILE_FIELDS):
         return {}
     values = {name: _text(given.get(name), name) for name in ("nickname", "extra", "contact_email")}
     values["gender"] = _number(given.get("gender"), "gender")

@@ -22,14 +22,14 @@ from typing import AsyncIterator, Callable, Iterable, Iterator, TextIO
 
 from facade.core import identifiers, ids
 from facade.core.apps import Apps
-from facade.core.ports import Account, NewSession, ProfileChange, Store, Work
+from facade.core.ports import Account, Brought, NewSession, ProfileChange, Store, Work
 from facade.core.service import token_hash
 from facade.importing import sources
 from facade.importing.description import Description, Sessions, Users
 from facade.importing.rows import Candidate, RowError, candidate
 from facade.importing.values import Row
 
-BATCH = 2000
+BATCH = 10_000
 _HEX32 = frozenset("0123456789abcdef")
 
 
@@ -240,9 +240,9 @@ def convert(users: Users, batch: list[tuple[int, Row]], run: str, now: float
             ) -> tuple[list[Candidate], list[tuple[int, str]]]:
     """A batch's rows as candidates, and the rows rejected with their reasons."""
     made, rejected = [], []
-    for line, row in batch:
+    for (line, row), public_id in zip(batch, ids.new_public_ids(len(batch)), strict=True):
         try:
-            made.append(candidate(users, line, row, run, now))
+            made.append(candidate(users, line, row, run, now, public_id))
         except RowError as error:
             rejected.append((line, str(error)))
     return made, rejected
@@ -261,10 +261,10 @@ class _UsersBatch:
         self._id_namespace = next((spec.namespace for spec, _ in users.ids.values() if spec.rule == "id"), None)
 
     async def apply(self, candidates: list[Candidate]) -> None:
-        known = await self._known(candidates)
+        brought, known = await self._known(candidates)
         new, merges = [], []
         for made in candidates:
-            decision = self._decide(made, known)
+            decision = self._decide(made, brought, known)
             if decision == "new":
                 new.append(made)
             elif isinstance(decision, Account):
@@ -279,27 +279,32 @@ class _UsersBatch:
             await self._merge(made, account)
         self._summary.merged += len(merges)
 
-    async def _known(self, candidates: list[Candidate]) -> dict[tuple[str, str], Account]:
-        """The accounts here already holding any candidate's legacy id or identifier, by key."""
-        known: dict[tuple[str, str], Account] = {}
+    async def _known(self, candidates: list[Candidate]
+                     ) -> tuple[dict[tuple[str, str], Brought], dict[tuple[str, str], Account]]:
+        """Who here already holds any candidate's legacy id, and the accounts holding any of its identifiers,
+        by key. A row whose legacy id is held is decided by that alone (_decide): its identifiers are not
+        looked up, which spares a second run of a source all but one look-up, and reading whole accounts."""
+        brought: dict[tuple[str, str], Brought] = {}
         for namespace in {ns for made in candidates for ns in made.account.legacy_ids}:
             values = [made.account.legacy_ids[namespace] for made in candidates if namespace in made.account.legacy_ids]
-            for value, account in (await self._work.users.find_many_by_legacy_id(namespace, values)).items():
-                known[(namespace, value)] = account
+            for value, holder in (await self._work.users.find_many_by_legacy_id(namespace, values)).items():
+                brought[(namespace, value)] = holder
+        unknown = [made for made in candidates if brought.keys().isdisjoint(made.account.legacy_ids.items())]
+        known: dict[tuple[str, str], Account] = {}
         for kind in ("username", "phone", "email"):
-            values = [i.value for made in candidates for i in made.identifiers if i.kind == kind]
+            values = [made.identifiers[kind] for made in unknown if kind in made.identifiers]
             for account in await self._work.users.find_many(kind, values):
                 known[(kind, _identifier_of(account, kind))] = account
-        return known
+        return brought, known
 
-    def _decide(self, made: Candidate, known: dict[tuple[str, str], Account]) -> str | Account | None:
-        keys = [*made.account.legacy_ids.items(), *((i.kind, i.value) for i in made.identifiers)]
+    def _decide(self, made: Candidate, brought: dict[tuple[str, str], Brought],
+                known: dict[tuple[str, str], Account]) -> str | Account | None:
+        keys = made.keys()
         repeated = next((self._seen[key] for key in keys if key in self._seen), None)
         if repeated is not None:
             return self._rejected(made, f"repeats line {repeated}")
-        by_id = [known[item] for item in made.account.legacy_ids.items() if item in known]
-        holders = {known[(i.kind, i.value)].id: known[(i.kind, i.value)] for i in made.identifiers
-                   if (i.kind, i.value) in known}
+        by_id = [brought[item] for item in made.account.legacy_ids.items() if item in brought]
+        holders = {known[key].id: known[key] for key in made.identifiers.items() if key in known}
         for key in keys:
             self._seen[key] = made.line
         if by_id:
@@ -315,11 +320,11 @@ class _UsersBatch:
                 return self._rejected(made, f"joins the account here that line {earlier} joins")
         return account
 
-    def _again(self, made: Candidate, account: Account) -> None:
+    def _again(self, made: Candidate, holder: Brought) -> None:
         """The row's legacy id is here: a duplicate in this run, or what an earlier run brought."""
-        if account.imported_by == self._run:
-            return self._rejected(made, f"repeats line {account.imported_line}")
-        if account.imported_by and _same_source(account.imported_by, self._run):
+        if holder.imported_by == self._run:
+            return self._rejected(made, f"repeats line {holder.imported_line}")
+        if holder.imported_by and _same_source(holder.imported_by, self._run):
             self._summary.unchanged += 1
             return None
         return self._rejected(made, "its id is held by an account this source did not bring")
@@ -366,6 +371,8 @@ class _UsersBatch:
         if floor and not self._dry_run:  # a sequence moved is not rolled back (PostgreSQL's setval)
             await self._work.users.keep_ids_above(floor)
         clashes = await self._derived_holders(everyone)
+        if not clashes:
+            return new, merges
         keep = lambda made: not any(key in clashes for key in made.account.legacy_ids.items())  # noqa: E731
         for made in everyone:
             if not keep(made):
@@ -452,7 +459,7 @@ class _Numbered:
 
 def _shared(made: Candidate, account: Account) -> set[str]:
     """The kinds of identifier the row and the account hold with the same value."""
-    return {i.kind for i in made.identifiers if _identifier_of(account, i.kind) == i.value}
+    return {kind for kind, value in made.identifiers.items() if _identifier_of(account, kind) == value}
 
 
 def _identifier_of(account: Account, kind: str) -> str | None:

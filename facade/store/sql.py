@@ -14,7 +14,7 @@ from dataclasses import fields
 from typing import Any, Callable, Protocol, TypeVar
 
 from facade.core.models import Session
-from facade.core.ports import (Account, App, Code, Identifier, NewAccount, NewCode, NewSession, ProfileChange,
+from facade.core.ports import (Account, App, Brought, Code, Identifier, NewAccount, NewCode, NewSession, ProfileChange,
                                File, Strikes)
 
 T = TypeVar("T")
@@ -37,8 +37,13 @@ class Db(Protocol):
     async def run(self, sql: str, *args: Any) -> int:
         """Executes a statement; returns how many rows it changed."""
 
-    async def run_many(self, sql: str, rows: list[list[Any]]) -> None:
-        """Executes a statement once per row (an import's batch)."""
+    async def insert_many(self, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+        """Inserts ``rows`` (values in the order of ``columns``) in as few statements as the backend
+        can: an import's batch. Taken when a uniqueness rule refuses any of them."""
+
+    def among(self, values: list[Any], start: int) -> tuple[str, list[Any]]:
+        """SQL that tests a column against every one of ``values`` at once, its placeholders numbered from
+        ``start``, and the arguments it takes: an import looks thousands up in one statement."""
 
     async def claim(self, keys: list[str]) -> None:
         """Serialises this transaction against any other claiming one of ``keys`` (sorted)."""
@@ -71,22 +76,25 @@ def field_of(columns: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _placeholders(count: int, start: int = 1) -> str:
+def placeholders(count: int, start: int = 1) -> str:
     return ", ".join(f"${i}" for i in range(start, start + count))
 
 
 def _record(cls: type[T], row: Row | None) -> T | None:
-    return None if row is None else cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
+    return None if row is None else cls(**{name: row[name] for name in _names(cls) if name in row})
 
 
-def _insert(table: str, cls: type, copies: dict[str, str] | None = None, *, with_id: bool = False) -> str:
-    """An INSERT of ``cls``'s fields in order (after ``id`` when ``with_id``), returning the row unless
-    ``with_id``; ``copies`` names columns given another field's value."""
-    names = ["id"] * with_id + [f.name for f in fields(cls)]
-    places = {name: f"${i}" for i, name in enumerate(names, start=1)}
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _insert(table: str, cls: type, copies: dict[str, str] | None = None) -> str:
+    """An INSERT of ``cls``'s fields in order, returning the row; ``copies`` names columns given another
+    field's value."""
+    places = {f.name: f"${i}" for i, f in enumerate(fields(cls), start=1)}
     columns = {**places, **{column: places[source] for column, source in (copies or {}).items()}}
-    return "INSERT INTO %s (%s) VALUES (%s)%s" % (table, ", ".join(columns), ", ".join(columns.values()),
-                                                  "" if with_id else " RETURNING *")
+    return "INSERT INTO %s (%s) VALUES (%s) RETURNING *" % (table, ", ".join(columns), ", ".join(columns.values()))
 
 
 def _values(record: Any) -> list[Any]:
@@ -110,19 +118,25 @@ def _column(value: Any) -> Any:
     """What a field is stored as: a mapping as JSON text (a user's legacy ids; none: no text at all)."""
     if not isinstance(value, dict):
         return value
-    return json.dumps(value, sort_keys=True) if value else None
+    return _JSON.encode(value) if value else None
+
+
+_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(value, sort_keys=True), without a new encoder per call
 
 
 def _account(row: Row | None) -> Account | None:
     if row is None:
         return None
-    return _record(Account, {**row, "legacy_ids": json.loads(row["legacy_ids"]) if row["legacy_ids"] else {}})
+    account = _record(Account, row)
+    account.legacy_ids = json.loads(account.legacy_ids) if account.legacy_ids else {}
+    return account
 
 
 class SqlUsers:
     _ADD = _insert("users", NewAccount, copies={"updated_at": "created_at"})
     _ADD_ID = "INSERT INTO user_ids (namespace, value, user_id) VALUES ($1, $2, $3)"
-    _ADD_WITH_ID = _insert("users", NewAccount, copies={"updated_at": "created_at"}, with_id=True)
+    _ADD_MANY = ("id", *_names(NewAccount), "updated_at")  # updated_at starts as created_at
+    _CREATED = _names(NewAccount).index("created_at")
 
     def __init__(self, db: Db) -> None:
         self._db = db
@@ -175,16 +189,18 @@ class SqlUsers:
         if not values:
             return []
         column = {**IDENTIFIER_COLUMNS, "id": "id", "public_id": "public_id"}[kind]
-        rows = await self._db.all(f"SELECT * FROM users WHERE {column} IN ({_placeholders(len(values))})", *values)
+        among, args = self._db.among(values, 1)
+        rows = await self._db.all(f"SELECT * FROM users WHERE {column} {among}", *args)
         return [_account(row) for row in rows]
 
-    async def find_many_by_legacy_id(self, namespace: str, values: list[str]) -> dict[str, Account]:
+    async def find_many_by_legacy_id(self, namespace: str, values: list[str]) -> dict[str, Brought]:
         if not values:
             return {}
-        rows = await self._db.all("SELECT user_ids.value AS legacy_value, users.* FROM user_ids JOIN users "
-                                  "ON users.id = user_ids.user_id WHERE user_ids.namespace = $1 AND "
-                                  f"user_ids.value IN ({_placeholders(len(values), 2)})", namespace, *values)
-        return {row["legacy_value"]: _account(row) for row in rows}
+        among, args = self._db.among(values, 2)
+        rows = await self._db.all("SELECT user_ids.value, users.id, users.imported_by, users.imported_line "
+                                  "FROM user_ids JOIN users ON users.id = user_ids.user_id WHERE user_ids.namespace "
+                                  f"= $1 AND user_ids.value {among}", namespace, *args)
+        return {row["value"]: Brought(row["id"], row["imported_by"], row["imported_line"]) for row in rows}
 
     async def mark_imported(self, user_id: int, run: str, line: int) -> None:
         await self._db.run("UPDATE users SET imported_by = $2, imported_line = $3 WHERE id = $1", user_id, run, line)
@@ -197,9 +213,14 @@ class SqlUsers:
 
     async def add_many(self, accounts: list[tuple[int, NewAccount]]) -> None:
         """Inserts users with the ids given (from ``next_ids``), their legacy ids too."""
-        await self._db.run_many(self._ADD_WITH_ID, [[user_id, *_values(new)] for user_id, new in accounts])
-        await self._db.run_many(self._ADD_ID, [[namespace, value, user_id] for user_id, new in accounts
-                                               for namespace, value in new.legacy_ids.items()])
+        rows = []
+        for user_id, new in accounts:
+            values = _values(new)
+            rows.append([user_id, *values, values[self._CREATED]])
+        await self._db.insert_many("users", self._ADD_MANY, rows)
+        await self._db.insert_many("user_ids", ("namespace", "value", "user_id"),
+                                   [[namespace, value, user_id] for user_id, new in accounts
+                                    for namespace, value in new.legacy_ids.items()])
         await self._db.grew(len(accounts))
 
     async def add_legacy_id(self, user_id: int, namespace: str, value: str) -> None:

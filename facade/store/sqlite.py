@@ -15,6 +15,7 @@ processes on one file.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import re
 import sqlite3
@@ -26,19 +27,26 @@ import aiosqlite
 
 from facade.core.ports import Taken
 from facade.store import schema
-from facade.store.sql import Row, Rows, SqlWork, field_of
+from facade.store.sql import Row, Rows, SqlWork, field_of, placeholders
 
 READERS = 2
 CACHE_KIB = 32 * 1024  # page cache per connection: a million users' indexes stay in memory while written
+# Placeholders one statement may hold: SQLite's default since 3.32 (999 before).
+MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
 
 
-def _sqlite_sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 -- a cache on purpose
+@functools.lru_cache(maxsize=256)  # bounded: an import's look-ups differ in length from batch to batch
+def _sqlite_sql(sql: str) -> str:
     """PostgreSQL's ``$1`` as SQLite's ``?1``."""
-    if sql not in cache:
-        cache[sql] = _PLACEHOLDER.sub(r"?\1", sql)
-    return cache[sql]
+    return _PLACEHOLDER.sub(r"?\1", sql)
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_rows(table: str, columns: tuple[str, ...], count: int) -> str:
+    row = "(%s)" % ", ".join("?" * len(columns))
+    return "INSERT INTO %s (%s) VALUES %s" % (table, ", ".join(columns), ", ".join([row] * count))
 
 
 def _taken(error: sqlite3.IntegrityError) -> Exception:
@@ -55,9 +63,11 @@ class SqliteDb(Rows):
 
     async def all(self, sql: str, *args: Any) -> list[Row]:
         try:
-            return [dict(row) for row in await self._connection.execute_fetchall(_sqlite_sql(sql), args)]
+            rows = await self._connection.execute_fetchall(_sqlite_sql(sql), args)
         except sqlite3.IntegrityError as error:
             raise _taken(error) from None
+        names = rows[0].keys() if rows else ()  # once, not per row: an import reads thousands at a time
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def run(self, sql: str, *args: Any) -> int:
         try:
@@ -66,12 +76,19 @@ class SqliteDb(Rows):
         except sqlite3.IntegrityError as error:
             raise _taken(error) from None
 
-    async def run_many(self, sql: str, rows: list[list[Any]]) -> None:
-        if rows:
-            try:
-                await self._connection.executemany(_sqlite_sql(sql), rows)
-            except sqlite3.IntegrityError as error:
-                raise _taken(error) from None
+    async def insert_many(self, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+        # Many rows per statement: one step of SQLite's each (the GIL released throughout), not one per row.
+        per = MAX_VARIABLES // len(columns)
+        try:
+            for start in range(0, len(rows), per):
+                chunk = rows[start:start + per]
+                await self._connection.execute(_insert_rows(table, columns, len(chunk)),
+                                               [value for row in chunk for value in row])
+        except sqlite3.IntegrityError as error:
+            raise _taken(error) from None
+
+    def among(self, values: list[Any], start: int) -> tuple[str, list[Any]]:
+        return f"IN ({placeholders(len(values), start)})", values
 
     async def claim(self, keys: list[str]) -> None:
         """Nothing to do: BEGIN IMMEDIATE already made this the only writer."""
