@@ -1,4 +1,4 @@
-"""The ``facade`` command: serve, check, init, apps, import, about."""
+"""The ``facade`` command: serve, check, init, apps, import, about, openapi."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from facade import config as configuration
-from facade import logs, metrics
+from facade import api_docs, logs, metrics
 from facade import workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.core.apps import Apps
@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", parents=[common], help="every app's id, name and creation time")
     remove = actions.add_parser("remove", parents=[common], help="refuse an app's calls from now on")
     remove.add_argument("app_id")
+    document = commands.add_parser("openapi", parents=[common], help="write a dialect's OpenAPI 3.1 document, "
+                                                                     "made from its mapping (default: to stdout)")
+    document.add_argument("dialect")
+    document.add_argument("--out", metavar="FILE", help="write it to FILE instead")
     load = commands.add_parser("import", parents=[common], help="bring a legacy source's users, sessions or app "
                                                                 "keys in, as a description file says")
     load.add_argument("description", help="the description (YAML; see the README)")
@@ -294,4 +298,21 @@ def about_text(dialects: list) -> str:
     return "".join(out)
 
 
-COMMANDS = {"about": about, "apps": apps, "check": check, "import": import_, "serve": serve}
+def openapi(config: configuration.Config, args: argparse.Namespace) -> int:
+    dialects = {dialect.name: dialect for dialect in load_config_dialects(config)}
+    if args.dialect not in dialects:
+        print(f"facade: openapi: no dialect {args.dialect!r} is served (have: {', '.join(dialects)})", file=sys.stderr)
+        return 2
+    written = api_docs.text(dialects[args.dialect])
+    if args.out is None:
+        sys.stdout.write(written)
+        return 0
+    try:
+        Path(args.out).write_text(written, encoding="utf-8")
+    except OSError as error:
+        print(f"facade: openapi: {error.strerror}: {args.out}", file=sys.stderr)
+        return 2
+    return 0
+
+
+COMMANDS = {"about": about, "apps": apps, "check": check, "import": import_, "openapi": openapi, "serve": serve}

@@ -23,6 +23,7 @@ DIALECTS: web.AppKey[list["Dialect"]] = web.AppKey("dialects")
 CLIENTS: web.AppKey["ClientAddress"] = web.AppKey("clients")
 HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
 METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
+DOCUMENTS: web.AppKey[dict[str, bytes]] = web.AppKey("documents")  # each dialect's OpenAPI text, made when asked
 
 # Per-request values set by the engine, read by the error middleware.
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

@@ -162,6 +162,7 @@ class Route:
     max_body_bytes: int | None = None  # this route's own body limit (an upload's is larger)
     flow: FlowEffects | None = None
     validator: Validator | None = None
+    response_schema: dict[str, Any] | None = None  # what validator checks, kept whole for the dialect's document
     supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
     cookie: str | None = None  # "issue" or "clear": what success does to the session cookie
 
@@ -249,6 +250,7 @@ class Dialect:
     routes: list[Route]
     session: Carrier | None = None
     validator: Validator | None = None
+    response_schema: dict[str, Any] | None = None
     app: AppCredentials | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     flow_cookie: dict[str, Any] | None = None  # the cookie naming the client's flow

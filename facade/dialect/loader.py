@@ -106,7 +106,8 @@ class _Loader:
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
-            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
+            validator=self._validator(raw.get("schemas", {}).get("response")),
+            response_schema=self._schema(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
             settings=settings, flow_cookie=raw.get("flow", {}).get("cookie"),
             static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())), ids=id_specs,
             url_space=_as_tuple(raw.get("url_space", ())), about=raw.get("about", {}))
@@ -119,6 +120,9 @@ class _Loader:
             return None
         schema = self._load_schema(name)  # loaded even when not validating: a bad name fails now
         return jsonschema.Draft202012Validator(schema) if self.validate else None
+
+    def _schema(self, name: str | None) -> dict[str, Any] | None:
+        return None if name is None else self._load_schema(name)
 
     def _load_schema(self, name: str) -> dict[str, Any]:
         if name not in self._schemas:
@@ -173,7 +177,8 @@ class _Loader:
             supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=raw.get("cookie"),
             outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", dialect.settings,
                                     route_level=True),
-            validator=self._validator(raw.get("response_schema")) or dialect.validator)
+            validator=self._validator(raw.get("response_schema")) or dialect.validator,
+            response_schema=self._schema(raw.get("response_schema")) or dialect.response_schema)
 
 
 class _RouteError(Exception):
