@@ -12,6 +12,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
 from facade.core.outcomes import BodyTooLarge, MalformedBody, UnsupportedMediaType
@@ -49,9 +50,10 @@ class Inputs:
                 await inputs._read_body()
             except web.HTTPRequestEntityTooLarge:
                 raise BodyTooLarge() from None
-            except (ValueError, LookupError, RecursionError) as error:
-                # undecodable bytes, an unknown charset, a multipart body without
-                # a boundary, JSON nested beyond reason: all the client's doing
+            except (ValueError, LookupError, RecursionError, HttpProcessingError) as error:
+                # undecodable bytes, an unknown charset, a multipart body without a boundary
+                # or with a part header no HTTP parser takes, JSON nested beyond reason:
+                # all the client's doing
                 raise MalformedBody(type(error).__name__) from None
         return inputs
 
