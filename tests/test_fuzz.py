@@ -66,10 +66,9 @@ class ServerLog:
 
     def _read(self) -> None:
         text = self.server.printed()
-        for raw in text[self.seen:].splitlines(keepends=True):
-            if not raw.endswith("\n"):
-                break  # half written: read it whole next time
-            self.seen += len(raw)
+        *whole, _ = text[self.seen:].split("\n")  # the last piece is half written, or empty
+        for raw in whole:  # lines end with \n alone: a message may hold U+2028 or \x85, which are no line end here
+            self.seen += len(raw) + 1
             try:
                 line = json.loads(raw)
             except ValueError:
