@@ -1,17 +1,23 @@
-"""Hand-written servers for bench/engine.py: the same read on the same SQLite file, through the same
-driver, answering the same bytes and headers as the facade's express checkInfoIsCanUse, each with an
-access log line per request as the facade writes.
+"""Hand-written servers for bench/engine.py: the same reads on the same SQLite file, through the same
+driver, answering the same bytes and headers as the facade, each with an access log line per request
+as the facade writes. Both answer express checkInfoIsCanUse (one indexed read); the aiohttp one also
+answers cloud_user userinfo/get (the app's secret, the JWT, its session, the user: three reads).
 
-    python bench/baselines.py aiohttp|fastapi --db FILE --port PORT
+    python bench/baselines.py aiohttp|fastapi --db FILE --port PORT [--jwt-key KEY]
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
+import json
 import logging
+import time
 import unicodedata
 import uuid
 
 import aiosqlite
+import jwt
 
 QUERY = "SELECT * FROM users WHERE username_key = ?"
 FREE = '{"code":0,"msg":"success","userMsg":"恭喜该用户名可以使用","data":null}'.encode()
@@ -28,11 +34,49 @@ def headers() -> dict[str, str]:
     return {"Content-Type": CONTENT_TYPE, "X-Request-Id": uuid.uuid4().hex, "X-Content-Type-Options": "nosniff"}
 
 
-def aiohttp_server(db_path: str, port: int) -> None:
+CLOUD_REFUSED = '{"code":0,"msg":"系统繁忙，请稍后再试","data":null}'.encode()
+
+
+async def one(db: aiosqlite.Connection, sql: str, *args: object) -> tuple | None:
+    async with db.execute(sql, args) as rows:
+        return await rows.fetchone()
+
+
+async def userinfo(db: aiosqlite.Connection, key: str, app_id: str, secret: str, token: str) -> bytes:
+    """cloud_user's userinfo/get: the app and its secret, the token's session, its holder's profile."""
+    app = await one(db, "SELECT secret_hash FROM apps WHERE app_id = ?", app_id)
+    if app is None or not hmac.compare_digest(app[0], hashlib.sha256(secret.encode()).hexdigest()):
+        return CLOUD_REFUSED
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["aud", "exp", "sid"],
+                                                                      "verify_aud": False})
+    except jwt.PyJWTError:
+        return CLOUD_REFUSED
+    session = await one(db, "SELECT user_id, app_id FROM sessions WHERE id = ? AND revoked_at IS NULL "
+                            "AND expires_at > ?", claims["sid"], time.time())
+    if session is None or session[1] != app_id:
+        return CLOUD_REFUSED
+    user = await one(db, "SELECT public_id, nickname, gender, birthday, contact_email, email, extra FROM users "
+                         "WHERE id = ?", session[0])
+    if user is None or user[0] != claims["aud"]:
+        return CLOUD_REFUSED
+    data = {"userId": user[0], "nickname": user[1] or "", "sex": {1: 0, 2: 1}.get(user[2], 0),
+            "birthday": user[3] or 0, "email": user[4] or user[5] or "", "extra": user[6] or ""}
+    return json.dumps({"code": 1, "msg": "数据返回成功！", "data": data}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def aiohttp_server(db_path: str, port: int, jwt_key: str) -> None:
     from aiohttp import web
 
     async def check(request: web.Request) -> web.Response:
         return web.Response(body=await answer(request.app["db"], request.query.get("info", "")), headers=headers())
+
+    async def profile(request: web.Request) -> web.Response:
+        given = request.headers
+        body = await userinfo(request.app["db"], jwt_key, given.get("app_id", ""), given.get("app_secret", ""),
+                              given.get("cloud_token", ""))
+        return web.Response(body=body, headers=headers())
 
     async def database(app: web.Application):
         app["db"] = await aiosqlite.connect(db_path)
@@ -41,10 +85,11 @@ def aiohttp_server(db_path: str, port: int) -> None:
     app = web.Application()
     app.cleanup_ctx.append(database)
     app.router.add_get("/express/login/api/checkInfoIsCanUse/v1", check)
+    app.router.add_get("/api/cloud_user/userinfo/get", profile)
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
-def fastapi_server(db_path: str, port: int) -> None:
+def fastapi_server(db_path: str, port: int, jwt_key: str) -> None:
     from contextlib import asynccontextmanager
 
     import uvicorn
@@ -68,6 +113,7 @@ if __name__ == "__main__":
     parser.add_argument("kind", choices=["aiohttp", "fastapi"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--jwt-key", default="")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    {"aiohttp": aiohttp_server, "fastapi": fastapi_server}[args.kind](args.db, args.port)
+    {"aiohttp": aiohttp_server, "fastapi": fastapi_server}[args.kind](args.db, args.port, args.jwt_key)

@@ -37,9 +37,11 @@ end
 
 
 def wrk(url: str, seconds: int, connections: int, script: str | None = None,
-        core: str | None = None) -> tuple[float, str]:
+        core: str | None = None, headers: dict[str, str] | None = None) -> tuple[float, str]:
     """Requests per second, and wrk's p99 latency; wrk pinned to ``core`` when given."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", url]
+    for name, value in (headers or {}).items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     if script:
         command[1:1] = ["-s", script]
     if core is not None:

@@ -26,9 +26,11 @@ from facade.dialect.declarations import Dialect
 from facade.dialect.endpoint import add_routes
 from facade.dialect.errors import outcome_responses, request_ids
 from facade.dialect.loader import load_dialects
+from facade.dialect.sources import BodyLimits
 from facade.dialect.tokens import codecs
-from facade.keys import CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, METRICS, STORE
+from facade.keys import BODIES, CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, METRICS, STORE
 from facade.metrics import Metrics, measured, scrape
+from facade.serving import SERVER, handler_options
 from facade.store import open_store
 
 HEALTH, METRICS_PATH = "/_facade/health", "/_facade/metrics"
@@ -56,8 +58,10 @@ def init_app(config: Config) -> web.Application:
     """Mappings are loaded and checked here, before anything is served."""
     dialects = load_config_dialects(config)
     app = web.Application(middlewares=[request_ids, measured, outcome_responses],
-                          client_max_size=config["server.max_body_bytes"])
+                          client_max_size=config["server.max_body_bytes"], handler_args=handler_options(config))
     app[CONFIG], app[DIALECTS], app[METRICS] = config, dialects, Metrics()
+    app[BODIES] = BodyLimits(config["server.read_timeout"], config["server.max_parameters"], config["server.max_parts"],
+                             config["server.max_bytes_in_flight"])
     app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
     app.cleanup_ctx.append(_core)
     app.cleanup_ctx.append(_housekeeping)
@@ -80,7 +84,8 @@ def core_of(config: Config, store: Store, hasher: PasswordHasher, notifier: Noti
                     session_ttl_max=config["security.session_ttl_max"], notifier=notifier,
                     code_policy=CodePolicy(**config["codes"], client_hourly=config["throttle.codes.ip_hourly"]),
                     throttle=LoginThrottle(store, account=Limit(**login["account"]), client=Limit(**login["ip"])),
-                    upload_budget=config["throttle.uploads.ip_hourly_bytes"])
+                    upload_budget=config["throttle.uploads.ip_hourly_bytes"],
+                    image_pixels=config["server.max_image_pixels"])
 
 
 async def _core(app: web.Application) -> AsyncIterator[None]:
@@ -124,8 +129,10 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
-    """Served uploads are what their store says, never what a browser guesses from their bytes."""
+    """Served uploads are what their store says, never what a browser guesses from their bytes; and no
+    answer names the server's software version for anyone to look up."""
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Server"] = SERVER
 
 
 def _json(value: dict[str, str], status: int) -> web.Response:

@@ -14,12 +14,15 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from aiohttp import web
-
 from facade import config as configuration
-from facade import api_docs, logs, metrics
-from facade import workers
+from facade import api_docs, logs, metrics, serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
+from facade.contract import report as contract_report
+from facade.contract.cases import CaseError, cases_file
+from facade.contract.cases import load as load_cases
+from facade.contract.plugins import PluginError, app_pair, code_oracle
+from facade.contract.runner import Target
+from facade.contract.runner import run as run_cases
 from facade.core.apps import Apps
 from facade.core.ports import Store
 from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
@@ -50,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("dir")
     commands.add_parser("about", parents=[common], help="print, as Markdown, where each dialect follows its real "
                                                         "server, its document, or departs (the README's section)")
+    contract = commands.add_parser("contract", parents=[common], help="run a dialect's contract cases against "
+                                                                      "any server: the facade or the legacy one")
+    contract.add_argument("dialect")
+    contract.add_argument("--target", required=True, help="the server's base URL, e.g. http://10.0.0.5:9111")
+    contract.add_argument("--cases", help="the case file (default: <mappings.dir>/cases/<dialect>.yaml)")
+    contract.add_argument("--codes", help="how to learn a code the server sent: outbox:PATH or command:CMD "
+                                          "(default: outbox:<notify.outbox>)")
+    contract.add_argument("--app", metavar="ID:SECRET", help="an app pair the target accepts")
+    contract.add_argument("--provision", metavar="CMD", help="a command printing a new app pair as JSON")
+    contract.add_argument("--case", dest="only", action="append", help="run only this case; repeatable")
+    contract.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
     apps = commands.add_parser("apps", help="the app_id/app_secret pairs dialects with 'app:' demand")
     actions = apps.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", parents=[common], help="print a new app's id and secret (shown only now), "
@@ -134,7 +148,7 @@ def _serve(config: configuration.Config) -> int:
                  ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
 
     def work() -> int:  # in the worker, after any fork: each process makes its own loop
-        web.run_app(app, sock=sock, print=None, access_log_class=logs.AccessLogger, loop=_event_loop())
+        serving.run(app, sock, config, access_log_class=logs.AccessLogger, loop_factory=_event_loop)
         return 0
     if count == 1:
         status = work()
@@ -275,6 +289,23 @@ async def _import(config: configuration.Config, description: descriptions.Descri
     return 0
 
 
+def contract(config: configuration.Config, args: argparse.Namespace) -> int:
+    """Exit 0 only when every case passed; 1 when any failed; 2 when the cases could not run."""
+    path = Path(args.cases) if args.cases else cases_file(config.path("mappings.dir"), args.dialect)
+    try:
+        suite = load_cases(path)
+        oracle = code_oracle(args.codes or f"outbox:{config['notify.outbox']}")
+        pair = asyncio.run(app_pair(args.app, args.provision))
+    except (CaseError, PluginError) as error:
+        print(f"facade: contract: {error}", file=sys.stderr)
+        return 2
+    results = asyncio.run(run_cases(suite, Target(args.target.rstrip("/"), oracle, pair), set(args.only or ()) or None))
+    print(contract_report.text(suite.dialect, args.target, results), end="")
+    if args.junit:
+        contract_report.junit(suite.dialect, results, Path(args.junit))
+    return 0 if all(r.passed or r.skipped for r in results) and results else 1
+
+
 def about(config: configuration.Config, args: argparse.Namespace) -> int:
     print(about_text(load_config_dialects(config)), end="")
     return 0
@@ -315,4 +346,5 @@ def openapi(config: configuration.Config, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"about": about, "apps": apps, "check": check, "import": import_, "openapi": openapi, "serve": serve}
+COMMANDS = {"about": about, "apps": apps, "check": check, "contract": contract, "import": import_, "openapi": openapi,
+            "serve": serve}

@@ -85,5 +85,12 @@ class ClientAddress:
                 return counted(address)
         return counted(peer)
 
+    def peer(self, text: str | None) -> tuple[str, bool]:
+        """A connection's peer as the limits count it, and whether it is a proxy this server trusts."""
+        address = parse(text)
+        if address is None:
+            return str(text), False
+        return counted(address), self._is_trusted(address)
+
     def _is_trusted(self, address: Address) -> bool:
         return any(address in network for network in self._trusted)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from facade.core.passwords import PasswordHasher
     from facade.core.ports import Store
     from facade.dialect.declarations import Dialect, Route
+    from facade.dialect.sources import BodyLimits
     from facade.dialect.tokens import Codec
     from facade.metrics import Metrics
 
@@ -23,6 +24,7 @@ DIALECTS: web.AppKey[list["Dialect"]] = web.AppKey("dialects")
 CLIENTS: web.AppKey["ClientAddress"] = web.AppKey("clients")
 HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
 METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
+BODIES: web.AppKey["BodyLimits"] = web.AppKey("bodies")
 DOCUMENTS: web.AppKey[dict[str, bytes]] = web.AppKey("documents")  # each dialect's OpenAPI text, made when asked
 
 # Per-request values set by the engine, read by the error middleware.

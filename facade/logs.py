@@ -94,6 +94,9 @@ def setup(level: str, form: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # No line shows a thread, a process or a process name: don't look them up for every record
+    # (the logging HOWTO's own advice for a busy server).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -20,7 +20,11 @@ from typing import Any, Callable
 
 import pytest
 
-from facade import app as app_module
+# Before the core is imported: an operation raising an outcome it did not declare fails the test (the
+# loader checks mappings against those declarations), here and in every server process a test starts.
+os.environ["FACADE_STRICT_OUTCOMES"] = "1"
+
+from facade import app as app_module  # noqa: E402
 from facade.dialect.loader import SHIPPED_MAPPINGS
 from facade import config as configuration
 from facade.app import init_app

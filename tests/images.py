@@ -25,3 +25,20 @@ def png_claiming(width: int, height: int) -> bytes:
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><script>alert(1)</script></svg>'
 PHP = b"<?php system($_GET['c']); ?>"
+
+
+def marked_jpeg() -> bytes:
+    """A 64x48 JPEG with a GPS position and a description in its EXIF, and bytes after its end."""
+    exif = Image.Exif()
+    exif[0x010E] = "GPS-MARK"  # ImageDescription
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 27.0)})  # GPSLatitudeRef, GPSLatitude
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="JPEG", exif=exif)
+    return out.getvalue() + b"TRAILER-MARK"
+
+
+def webp_bomb(side: int) -> bytes:
+    """A black square, lossless: a few hundred bytes however many pixels."""
+    out = io.BytesIO()
+    Image.new("RGB", (side, side)).save(out, format="WEBP", lossless=True)
+    return out.getvalue()

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import threading
+from pathlib import Path
 
 import bcrypt
 import pytest
@@ -54,7 +55,9 @@ def test_facade_config_names_the_file_when_config_is_absent(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("overrides, message", [
-    (["server.prot=1"], "--set server.prot=1: unknown key 'prot' (known: host, port, max_body_bytes, workers, trusted_proxies)"),
+    (["server.prot=1"], "--set server.prot=1: unknown key 'prot' (known: host, port, max_body_bytes, workers, "
+                        "trusted_proxies, read_timeout, max_connections, max_connections_per_client, "
+                        "max_bytes_in_flight, max_parameters, max_parts, max_image_pixels)"),
     (["server.port=high"], "server.port: 'high' is not of type 'integer'"),
     (["security.bcrypt_rounds=3"], "security.bcrypt_rounds: 3 is less than the minimum of 4"),
     (["storage.url=postgres"], "storage.url: 'postgres' does not match"),
@@ -112,6 +115,24 @@ async def test_hashing_runs_off_the_event_loop_within_its_bound(monkeypatch):
     await asyncio.gather(*(hasher.hash(f"pw{i}") for i in range(8)))
     assert threading.get_ident() not in threads
     assert peak[0] <= 2
+
+
+async def test_hashing_threads_yield_the_cpu_to_the_event_loop(monkeypatch):
+    """Under a login storm the loop must win the core: hashing threads run at a higher niceness."""
+    seen = []
+    real = bcrypt.hashpw
+
+    def spy(password, salt):
+        seen.append(nice_of_this_thread())
+        return real(password, salt)
+    monkeypatch.setattr(bcrypt, "hashpw", spy)
+    await PasswordHasher(rounds=4).hash("pw")
+    assert seen == [nice_of_this_thread() + 10]
+
+
+def nice_of_this_thread() -> int:
+    stat = Path(f"/proc/self/task/{threading.get_native_id()}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
 
 
 async def test_long_passwords_are_not_truncated():

@@ -2,11 +2,14 @@
 names the server makes."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from facade.core import images
 from facade.core.outcomes import InvalidImage, InvalidParameter
-from tests.images import PHP, SVG, image, png_claiming
+from tests.images import PHP, SVG, image, marked_jpeg, png_claiming
 
 
 @pytest.mark.parametrize("fmt, ext", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp")])
@@ -15,7 +18,9 @@ async def test_each_allowed_format_is_kept_under_a_server_made_name(core, fmt, e
     stored = await core.store_avatar(image=data)
     assert stored.name.endswith(f".{ext}") and len(stored.name) == 32 + 1 + len(ext)
     kept = await core.file(images.AVATARS, stored.name)
-    assert (kept.data, kept.media_type) == (data, images.MEDIA_TYPES[ext])
+    assert kept.media_type == images.MEDIA_TYPES[ext]
+    with Image.open(io.BytesIO(kept.data)) as drawn, Image.open(io.BytesIO(data)) as sent:
+        assert (drawn.format, drawn.size, drawn.mode) == (sent.format, sent.size, sent.mode)
 
 
 @pytest.mark.parametrize("data", [
@@ -30,8 +35,19 @@ async def test_anything_else_is_refused_and_nothing_is_written(core, rows, data)
 
 
 def test_the_limits_are_the_issues():
-    assert (images.MAX_BYTES, images.MAX_SIDE) == (2 * 1024 * 1024, 4096)
-    images.extension(image("PNG", (4096, 4096)))
+    assert (images.MAX_BYTES, images.MAX_SIDE, images.MAX_PIXELS) == (2 * 1024 * 1024, 4096, 2048 * 2048)
+    assert images.redrawn(image("PNG", (4096, 1024)))[1] == "png"
+    with pytest.raises(InvalidImage, match="more than 4194304 pixels"):
+        images.redrawn(image("PNG", (2049, 2048)))
+    assert images.redrawn(image("PNG", (4096, 4096)), max_pixels=4096 * 4096)[1] == "png"
+
+
+def test_only_the_pixels_are_kept():
+    sent = marked_jpeg()
+    drawn, extension = images.redrawn(sent)
+    assert extension == "jpg" and b"GPS-MARK" not in drawn and not drawn.endswith(b"TRAILER-MARK")
+    with Image.open(io.BytesIO(drawn)) as kept:
+        assert (kept.size, dict(kept.getexif())) == ((64, 48), {})
 
 
 async def test_registration_takes_only_an_avatar_this_server_stored(core):

@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+from facade.app import init_app
+from facade.core.apps import Apps
+from facade.keys import STORE
+from tests.clients import AppPair, dialects, register
 from tests.cloud import PHONE, Cloud, ok
 from tests.test_istatus import b64, register as istatus_register
 
@@ -76,3 +80,19 @@ async def test_a_password_reset_through_cloud_user_ends_an_istatus_cookie_sessio
         {"origin": "istatus", "revoked": 1}]
     response = await cloud.client.post("/i/logout")
     assert response.headers.getall("Set-Cookie")[0].startswith('istatus_session=""')
+
+
+NAMES = sorted(dialects())
+
+
+@pytest.mark.parametrize("made, used", [(a, b) for a in NAMES for b in NAMES])
+async def test_an_account_made_through_one_dialect_logs_in_through_every_other(
+        aiohttp_client, make_config, outbox_path, made, used):
+    app = init_app(make_config())
+    client = await aiohttp_client(app)
+    pair = await Apps(app[STORE]).add("identity")
+    calls = dialects(AppPair(pair.app_id, pair.app_secret))
+    assert await calls[made].ok(await register(calls[made], client, "13912345678", PASSWORD, outbox_path))
+    assert await calls[used].ok(await calls[used].login(client, "13912345678", PASSWORD))
+    assert not await calls[used].ok(await calls[used].login(client, "13912345678", "not-" + PASSWORD))
+    assert not await calls[used].ok(await calls[used].login(client, "13987654321", PASSWORD))  # nobody's

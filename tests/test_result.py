@@ -15,7 +15,8 @@ from facade.keys import CORE
 from tests.conftest import outbox
 from PIL import Image
 
-from tests.images import PHP, SVG, image, png_claiming
+from facade.core import images
+from tests.images import PHP, SVG, image, marked_jpeg, png_claiming, webp_bomb
 from tests.test_express import DEFAULT_AVATAR
 
 pytestmark = pytest.mark.every_backend
@@ -182,6 +183,24 @@ async def test_upload_attacks_are_0006_and_store_nothing(verified, rows, data, f
     assert stored(rows) == []
 
 
+async def test_an_upload_is_kept_as_its_pixels_without_metadata_or_trailing_bytes(verified, rows):
+    sent = marked_jpeg()
+    assert b"GPS-MARK" in sent and sent.endswith(b"TRAILER-MARK")
+    response = await verified.post("/upload", data=upload_form(sent, "me.jpg", "image/jpeg"))
+    served = await (await verified.get("/" + json.loads(await response.text())["message"])).read()
+    assert b"GPS-MARK" not in served and b"TRAILER-MARK" not in served and b"Exif" not in served
+    with Image.open(io.BytesIO(served)) as kept:
+        assert (kept.format, kept.size, kept.getexif().get_ifd(0x8825)) == ("JPEG", (64, 48), {})
+
+
+async def test_a_tiny_file_that_decodes_huge_is_0006_before_it_is_decoded(verified, rows):
+    bomb = webp_bomb(4096)
+    assert len(bomb) < 2048  # 4096x4096 pixels: 64 MiB once decoded
+    response = await verified.post("/upload", data=upload_form(bomb, "me.webp", "image/webp"))
+    await expect(response, '{"result": "0006", "message": null}')
+    assert stored(rows) == []
+
+
 async def test_an_upload_beyond_the_routes_body_limit_is_0006(verified, rows):
     big = upload_form(image("PNG") + b"\0" * (3 << 20), "big.png")
     await expect(await verified.post("/upload", data=big), '{"result": "0006", "message": null}')
@@ -210,6 +229,18 @@ async def test_uploads_are_bounded_per_client_address(aiohttp_client, make_confi
     assert rows.snapshot() == before and len(stored(rows)) == 2
 
 
+async def test_a_replaced_upload_still_counts_against_the_budget(aiohttp_client, make_config, rows):
+    """One flow keeps one avatar, each upload replacing the last; the budget counts what was sent."""
+    client = await aiohttp_client(init_app(make_config("throttle.uploads.ip_hourly_bytes=9000")))
+    await expect(await verify(client, await started(client, "13900139000")), '{"result": "0000"}')
+    for _ in range(2):
+        assert json.loads(await (await client.post("/upload", data=upload_form(image()))).text())["result"] == "0000"
+    assert len(stored(rows)) == 1
+    before = rows.snapshot()
+    await expect(await client.post("/upload", data=upload_form(image())), '{"result": "0006", "message": null}')
+    assert rows.snapshot() == before
+
+
 async def test_head_image_may_not_be_someone_elses_avatar(verified, aiohttp_client, make_config, rows):
     other = await aiohttp_client(init_app(make_config()))
     await expect(await verify(other, await started(other, "13900139000")), '{"result": "0000"}')
@@ -236,7 +267,7 @@ async def test_static_files_are_only_the_cores_own_names_with_their_true_type(ve
     served = await verified.get("/" + path)
     assert (served.status, served.headers["Content-Type"], served.headers["Content-Security-Policy"]) == (
         200, "image/webp", "default-src 'none'")
-    assert await served.read() == data
+    assert await served.read() == images.redrawn(data)[0]  # drawn anew from its pixels, as the core keeps it
     [name] = stored(rows)
     for bad in ("x.svg", "..%2f..%2fconfig.yaml", "%2e%2e/x.png", "f" * 32 + ".png", name.upper(),
                 name.replace(".webp", ".png")):

@@ -33,7 +33,7 @@ async def test_init_writes_a_folder_that_serves_every_dialect(tmp_path):
     made = facade("init", "demo", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     demo = tmp_path / "demo"
-    assert sorted(p.name for p in (demo / "mappings").iterdir()) == [
+    assert sorted(p.name for p in (demo / "mappings").glob("*.yaml")) == [
         "api2.yaml", "cloud_user.yaml", "express.yaml", "istatus.yaml", "result.yaml"]
     assert (demo / "config.yaml").read_text() == CONFIG_FILE.read_text()
     server = Served("security.bcrypt_rounds=4", cwd=demo, config=None)

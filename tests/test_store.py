@@ -237,11 +237,15 @@ async def test_a_sweep_deletes_only_what_nothing_needs(store):
         await work.throttles.put("waited", Strikes(20, 1.0, 60.0))  # its wait ended 40 s ago: not yet forgotten
         await work.throttles.trust("lapsed", 99.0)
         await work.throttles.trust("trusted", 101.0)
+        await work.files.charge("10.0.0.1", 40.0, 4096)
+        await work.files.charge("10.0.0.1", 60.0, 5000)
     swept = {}
     for what in SWEPT:
         async with store.write() as work:
-            swept[what] = await work.sweep(what, 100.0, codes_before=50.0, throttles_before=50.0, files_before=50.0)
-    assert swept == {"flows": 1, "codes": 1, "sessions": 1, "throttles": 1, "trusted_clients": 1, "files": 2}
+            swept[what] = await work.sweep(what, 100.0, codes_before=50.0, throttles_before=50.0, files_before=50.0,
+                                           charges_before=50.0)
+    assert swept == {"flows": 1, "codes": 1, "sessions": 1, "throttles": 1, "trusted_clients": 1, "files": 2,
+                     "upload_charges": 1}
     async with store.read() as work:
         assert await work.sessions.live_by_token("live", 100.0) is not None
         assert await work.throttles.get("blocked") is not None and await work.throttles.get("waited") is not None
@@ -249,6 +253,7 @@ async def test_a_sweep_deletes_only_what_nothing_needs(store):
             True, False)
         assert [await work.files.get("avatars", n * 32 + ".png") is not None for n in "kolg"] == [
             True, False, True, False]
+        assert await work.files.charged_since("10.0.0.1", 0.0) == 5000
 
 
 async def test_opening_twice_migrates_once_and_keeps_data(storage_url):

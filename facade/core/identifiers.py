@@ -24,6 +24,8 @@ _PHONE_NOISE = re.compile(r"[\s\-()]")
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 USERNAME_MAX = 64
+USERNAME_WRITTEN_MAX = 4 * USERNAME_MAX  # code points before NFC, which may compose several into one
+PHONE_WRITTEN_MAX = 64  # characters of a number as written, with its prefixes, spaces and dashes
 
 
 # What callers put before a mainland number: the country code (the forms clients write it in), a trunk
@@ -32,6 +34,8 @@ DIAL_PREFIXES = ("+86", "0086", "86", "17951", "0")
 
 
 def phone(raw: str) -> str:
+    if len(raw) > PHONE_WRITTEN_MAX:
+        raise InvalidPhone("not a mainland mobile number")
     digits = _PHONE_NOISE.sub("", raw)
     if not MAINLAND_MOBILE.fullmatch(digits):
         for prefix in DIAL_PREFIXES:
@@ -53,6 +57,8 @@ def email(raw: str) -> str:
 def username(raw: str) -> str:
     """The display form; raises if the name is unusable."""
     value = raw.strip()
+    if len(value) > USERNAME_WRITTEN_MAX:  # before normalising: NFC's work grows with what it is given
+        raise InvalidUsername("empty or longer than %d" % USERNAME_MAX)
     if not (value.isascii() and value.isprintable()):  # printable ASCII is its own NFC and holds no controls
         value = unicodedata.normalize("NFC", value)
         if any(unicodedata.category(ch).startswith("C") for ch in value):

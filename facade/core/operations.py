@@ -1,7 +1,10 @@
-"""Marks which core methods are operations a mapping may call.
+"""Marks which core methods are operations a mapping may call, and the
+outcomes each may raise.
 
-The engine reads each operation's keyword-only parameters and its return
-annotation to check mappings at start-up; that signature is the contract.
+The engine reads each operation's keyword-only parameters, its return
+annotation and its declared outcomes to check mappings at start-up; that
+signature is the contract. The core checks the outcomes as it runs: one an
+operation did not declare is a bug in the declaration.
 """
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import inspect
 import typing
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Callable
+
+from facade.core.outcomes import Outcome
 
 _MARK = "__facade_operation__"
 
@@ -21,9 +26,16 @@ FLOW = "flow"         # the secret of the client's live flow, or None
 ENGINE_SUPPLIED = (SESSION, ORIGIN, APP, CLIENT, FLOW)
 
 
-def operation(fn: Callable) -> Callable:
-    setattr(fn, _MARK, True)
-    return fn
+def operation(*raises: type[Outcome]) -> Callable[[Callable], Callable]:
+    """Declares a core method an operation that may raise exactly the outcomes ``raises``."""
+    def mark(fn: Callable) -> Callable:
+        setattr(fn, _MARK, frozenset(kind.id for kind in raises))
+        return fn
+    return mark
+
+
+def declared_outcomes(fn: Callable) -> frozenset[str]:
+    return getattr(fn, _MARK)
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,7 @@ class Signature:
     optional: frozenset[str]
     result: type | None
     hints: dict[str, Any]
+    raises: frozenset[str] = frozenset()  # the outcome ids it may raise
 
     @property
     def accepted(self) -> frozenset[str]:
@@ -61,7 +74,7 @@ def nested_fields(annotation: Any) -> dict[str, Any]:
 def signatures(core: type | object) -> dict[str, Signature]:
     """The operations of a core class (or instance), by name."""
     return {name: _signature(name, member) for name, member in inspect.getmembers(core, callable)
-            if getattr(member, _MARK, False)}
+            if getattr(member, _MARK, None) is not None}
 
 
 def _signature(name: str, method: Callable) -> Signature:
@@ -74,4 +87,5 @@ def _signature(name: str, method: Callable) -> Signature:
         optional=frozenset(p.name for p in params if p.default is not inspect.Parameter.empty),
         result=None if result is type(None) else result,
         hints=hints,
+        raises=declared_outcomes(method),
     )

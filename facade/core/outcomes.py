@@ -42,6 +42,11 @@ class MalformedBody(InvalidInput):
     id = "malformed_body"
 
 
+class BodyTimeout(MalformedBody):
+    """The body did not arrive within the time a client has to send one."""
+    id = "body_timeout"
+
+
 class UnsupportedMediaType(InvalidInput):
     id = "unsupported_media_type"
 
@@ -151,6 +156,11 @@ class CodeAttemptsExceeded(CodeInvalid):
 
 class RateLimited(Outcome):
     id = "rate_limited"
+
+
+class Overloaded(RateLimited):
+    """The server holds as much as it may of other requests' bodies: try again shortly."""
+    id = "overloaded"
 
 
 class LoginThrottled(RateLimited):

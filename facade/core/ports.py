@@ -297,8 +297,11 @@ class Files(Protocol):
     async def drop_unclaimed(self, flow_id: str) -> int:
         """Deletes the files ``flow_id`` uploaded that no user refers to."""
 
-    async def uploaded_since(self, client: str, since: float) -> tuple[int, int]:
-        """The bytes and the number of files ``client`` uploaded after ``since``."""
+    async def charged_since(self, client: str, since: float) -> int:
+        """What ``client``'s uploads after ``since`` were charged to its budget, in bytes."""
+
+    async def charge(self, client: str, at: float, size: int) -> None:
+        """Charges ``client``'s budget for an upload, whatever becomes of the file."""
 
     async def claimed(self, name: str) -> bool:
         """Whether a user refers to the file."""
@@ -340,7 +343,7 @@ class Work(Protocol):
         refers to and no live flow holds. Returns how many."""
 
 
-SWEPT = ("flows", "codes", "sessions", "throttles", "trusted_clients", "files")
+SWEPT = ("flows", "codes", "sessions", "throttles", "trusted_clients", "files", "upload_charges")
 
 
 class Store(Protocol):

@@ -11,6 +11,8 @@ import asyncio
 import contextvars
 import hashlib
 import json
+import logging
+import os
 import secrets
 import string
 import time
@@ -24,14 +26,35 @@ from facade.core import ids
 from facade.core.ids import GID_BASE
 from facade.core.flows import FlowStep, Flows, flow_id
 from facade.core.models import CodeSent, ConfigValue, LoggedIn, Profile, Registered, Session, StoredFile, User
-from facade.core.operations import operation
-from facade.core.outcomes import (TAKEN, ConfigFull, InvalidInput, InvalidParameter, MissingParameter, NoSuchUser,
-                                  PasswordMismatch, RateLimited, TokenInvalid, WeakPassword, WrongPassword)
+from facade.core.operations import declared_outcomes, operation
+from facade.core.outcomes import (TAKEN, CodeAttemptsExceeded, CodeExpired, CodeInvalid, ConfigFull,
+                                  ConfigKeyInvalid, ConfigValueTooLarge, DeliveryFailed, InvalidEmail, InvalidImage,
+                                  InvalidInput, InvalidParameter, InvalidPhone, InvalidUsername, LoginThrottled,
+                                  MissingParameter, NoSuchUser, NotLoggedIn, OutOfOrder, Outcome, PasswordMismatch,
+                                  RateLimited, TokenInvalid, WeakPassword, WrongPassword)
 from facade.core.passwords import PasswordHasher
 from facade.core.ports import (Account, File, Identifier, NewAccount, NewSession, ProfileChange, Store, Taken,
                                Work)
 from facade.core.throttle import LoginThrottle
 
+# An outcome an operation did not declare is a bug in its declaration (the loader trusts them): logged
+# always, and fatal where FACADE_STRICT_OUTCOMES=1 (the tests), so the suite proves the declarations.
+STRICT_OUTCOMES = os.environ.get("FACADE_STRICT_OUTCOMES") == "1"
+log = logging.getLogger("facade.core")
+FLOW_OUTCOMES = {OutOfOrder.id}  # the caller's flow step joins every operation's transaction
+
+
+def _declared(name: str, method: Any, outcome: Outcome) -> None:
+    if outcome.id in declared_outcomes(method) or outcome.id in FLOW_OUTCOMES:
+        return
+    log.error("operation %s raised %s, which it does not declare", name, outcome.id)
+    if STRICT_OUTCOMES:
+        raise AssertionError(f"operation {name} raised undeclared outcome {outcome.id}") from outcome
+
+
+# What an identifier's or a parameter's shape may fail with, and a code's check.
+SHAPES = (MissingParameter, InvalidParameter, InvalidPhone, InvalidEmail, InvalidUsername)
+CODE_FAILURES = (CodeInvalid, CodeExpired, CodeAttemptsExceeded)
 DEVICE_MAX = 4096    # characters of a device key or its description kept with a session
 PASSWORD_MAX = 1024  # beyond any real password; bounds the work one request can ask for
 PASSWORD_MIN = 8     # for the 'letters_and_digits' rule
@@ -54,9 +77,11 @@ def _user(account: Account) -> User:
 class UserCore:
     def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int, session_ttl_max: int,
                  notifier: Notifier, code_policy: CodePolicy = DEFAULT_POLICY, throttle: LoginThrottle | None = None,
-                 clock: Callable[[], float] = time.time, upload_budget: int = images.CLIENT_HOURLY_BYTES) -> None:
+                 clock: Callable[[], float] = time.time, upload_budget: int = images.CLIENT_HOURLY_BYTES,
+                 image_pixels: int = images.MAX_PIXELS) -> None:
         self._store = store
         self._upload_budget = upload_budget
+        self._image_pixels = image_pixels
         self._hasher = hasher
         self._codes = Codes(store, notifier, code_policy, clock)
         self._throttle = throttle or LoginThrottle(store, clock)
@@ -70,8 +95,12 @@ class UserCore:
     async def call(self, name: str, arguments: dict[str, Any], step: FlowStep | None = None) -> Any:
         """Runs operation ``name``; on success ``step`` changes the client's flow in the same transaction."""
         token = _STEP.set(step)
+        method = getattr(self, name)
         try:
-            result = await getattr(self, name)(**arguments)
+            result = await method(**arguments)
+        except Outcome as outcome:
+            _declared(name, method, outcome)
+            raise
         finally:
             _STEP.reset(token)
         if step is not None and not step.applied:  # an operation with no transaction of its own to join
@@ -86,7 +115,7 @@ class UserCore:
             await self.flows.apply(work, step, result)
         return result
 
-    @operation
+    @operation(*SHAPES, PasswordMismatch, WeakPassword, *TAKEN.values(), *CODE_FAILURES)
     async def register(self, *, password: str, username: str | None = None,
                        phone: str | None = None, email: str | None = None, contact: str | None = None,
                        password_confirmation: str | None = None, nickname: str | None = None,
@@ -167,7 +196,7 @@ class UserCore:
             if await work.files.claimed(name):
                 raise InvalidParameter("someone's avatar already")
 
-    @operation
+    @operation(*SHAPES, NoSuchUser, WrongPassword, LoginThrottled)
     async def login(self, *, identifier: str, password: str, ttl: int | None = None,
                     origin: str = "", app: str | None = None, client: str | None = None,
                     device_key: str | None = None, device_info: dict[str, Any] | None = None) -> LoggedIn:
@@ -205,7 +234,7 @@ class UserCore:
         current = await work.users.get(account.id)
         return current is None or current.password_hash != account.password_hash
 
-    @operation
+    @operation(*SHAPES, NoSuchUser, *CODE_FAILURES)
     async def login_by_code(self, *, target: str, code: str, ttl: int | None = None,
                             origin: str = "", app: str | None = None) -> LoggedIn:
         lifetime = self._lifetime(ttl)
@@ -217,7 +246,7 @@ class UserCore:
             await self._prove(work, account, identifier, checked)
             return await self._finish(work, await self._open_session(work, account, lifetime, origin, app))
 
-    @operation
+    @operation(*SHAPES, PasswordMismatch, WeakPassword, NoSuchUser, *CODE_FAILURES)
     async def reset_password(self, *, target: str, code: str, password: str, origin: str = "") -> None:
         """Sets a new password and ends every session of that user, wherever it was opened, legacy
         tokens included: one transaction, so no crash can leave the new password with old sessions alive."""
@@ -296,13 +325,13 @@ class UserCore:
             raise InvalidParameter(f"session lifetime {ttl} is not positive")
         return min(ttl, self._ttl_max)
 
-    @operation
+    @operation(NotLoggedIn, TokenInvalid)
     async def logout(self, *, session: Session) -> None:
         async with self._store.write() as work:
             await work.sessions.revoke(session.id, self._clock())
             return await self._finish(work, None)
 
-    @operation
+    @operation(*SHAPES, *TAKEN.values())
     async def check_available(self, *, kind: Literal["username", "phone", "email"], value: str = "",
                               strict: bool = True) -> None:
         """Raises the matching ``*_taken`` outcome if someone holds ``value``. Not ``strict``: a value
@@ -315,7 +344,7 @@ class UserCore:
             return
         await self._check_free(claimed)
 
-    @operation
+    @operation(*SHAPES, *TAKEN.values(), NoSuchUser, RateLimited, DeliveryFailed)
     async def send_code(self, *, target: str, purpose: SendPurpose, length: int = 6, origin: str = "",
                         client: str | None = None, disclosed: bool = False) -> CodeSent:
         """A code to a phone (SMS) or e-mail address. For 'register' the target must
@@ -348,7 +377,7 @@ class UserCore:
             async with self._store.write() as work:
                 await work.flows.end(flow_id(step.started))
 
-    @operation
+    @operation(*SHAPES, *CODE_FAILURES)
     async def verify_code(self, *, purpose: Purpose, code: str, target: str | None = None, origin: str = "") -> None:
         """Marks the code right, for a later step to spend (``register(verified_code=True)``); raises
         code_invalid, code_expired or code_attempts_exceeded. Without ``target``: a code this dialect
@@ -358,7 +387,7 @@ class UserCore:
         async with self._store.write() as work:
             return await self._finish(work, None)
 
-    @operation
+    @operation(InvalidImage, InvalidParameter, RateLimited)
     async def store_avatar(self, *, image: bytes, filename: str = "", flow: str | None = None,
                            client: str | None = None) -> StoredFile:
         """Keeps an image under a name this server makes; InvalidImage unless it is one, or if
@@ -367,38 +396,39 @@ class UserCore:
         most the upload budget's bytes an hour (rate_limited beyond), so no one fills the store."""
         images.check_filename(filename)
         async with self._decoding:  # off the event loop, and only a few at once
-            extension = await asyncio.to_thread(images.extension, image)
+            image, extension = await asyncio.to_thread(images.redrawn, image, self._image_pixels)
         name = f"{secrets.token_hex(16)}.{extension}"
         held_by = flow_id(flow) if flow else None
         now = self._clock()
         async with self._store.write() as work:
             # concurrent uploads in one flow: the last stays; one client's uploads are counted one at a time
             await work.claim(*([f"flow:{held_by}"] if held_by else []), *([f"upload-client:{client}"] if client else []))
-            if client and await self._over_budget(work, client, len(image), now):
-                raise RateLimited("upload budget for this client")
+            if client:
+                await self._charge(work, client, len(image), now)
             if held_by is not None:
                 await work.files.drop_unclaimed(held_by)
             await work.files.add(File(folder=images.AVATARS, name=name, media_type=images.MEDIA_TYPES[extension],
                                       data=image, flow_id=held_by, created_at=now, client=client))
             return await self._finish(work, StoredFile(name=name))
 
-    async def _over_budget(self, work: Work, client: str, size: int, now: float) -> bool:
-        """Each file is charged at least images.MIN_CHARGE: what a stored row costs beyond its bytes, so
-        tiny images cannot be sent by the hundred thousand."""
-        stored, files = await work.files.uploaded_since(client, now - HOUR)
-        charged = stored + files * images.MIN_CHARGE
-        return charged + max(size, images.MIN_CHARGE) > self._upload_budget
+    async def _charge(self, work: Work, client: str, size: int, now: float) -> None:
+        """Each upload is charged at least images.MIN_CHARGE: what a stored row costs beyond its bytes, so
+        tiny images cannot be sent by the hundred thousand. A replaced or swept upload stays charged."""
+        cost = max(size, images.MIN_CHARGE)
+        if await work.files.charged_since(client, now - HOUR) + cost > self._upload_budget:
+            raise RateLimited("upload budget for this client")
+        await work.files.charge(client, now, cost)
 
     async def file(self, folder: str, name: str) -> File | None:
         """A file the core keeps, to serve."""
         async with self._store.read() as work:
             return await work.files.get(folder, name)
 
-    @operation
+    @operation(TokenInvalid)
     async def get_profile(self, *, session: Session) -> Profile:
         return Profile(user=_user(await self._owner(session)))
 
-    @operation
+    @operation(MissingParameter, InvalidParameter, InvalidEmail, TokenInvalid)
     async def update_profile(self, *, session: Session, nickname: str | None = None, gender: int | None = None,
                              birthday: int | None = None, contact_email: str | None = None,
                              extra: str | None = None) -> Profile:
@@ -415,7 +445,7 @@ class UserCore:
                 raise TokenInvalid("no such user")
             return await self._finish(work, Profile(user=_user(account)))
 
-    @operation
+    @operation(MissingParameter, InvalidParameter, ConfigKeyInvalid, ConfigValueTooLarge, ConfigFull, TokenInvalid)
     async def set_config(self, *, session: Session, key: str, value: str) -> None:
         """Stores a string under the user's own key; raises config_full beyond the key limit,
         counted under a claim on the user, so concurrent writes cannot pass it together."""
@@ -428,7 +458,7 @@ class UserCore:
             await work.config.put(session.user_id, key, value, self._clock())
             return await self._finish(work, None)
 
-    @operation
+    @operation(MissingParameter, InvalidParameter, ConfigKeyInvalid, TokenInvalid)
     async def get_config(self, *, session: Session, key: str) -> ConfigValue:
         async with self._store.read() as work:
             return ConfigValue(key=key, value=await work.config.get(session.user_id, key))

@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Callable, Iterable
 
+from facade.core.codes import HOUR
 from facade.core.flows import FLOW_TTL
 from facade.core.ports import SWEPT, Store
 
@@ -31,7 +32,7 @@ class Housekeeping:
             async with self._store.write() as work:
                 swept[what] = await work.sweep(what, now, codes_before=now - CODES_KEPT,
                                                throttles_before=now - self._throttles_kept,
-                                               files_before=now - FLOW_TTL)
+                                               files_before=now - FLOW_TTL, charges_before=now - HOUR)
         if any(swept.values()):
             log.info("swept %s", ", ".join(f"{n} {what}" for what, n in swept.items() if n))
         return swept

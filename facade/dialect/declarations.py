@@ -165,6 +165,7 @@ class Route:
     response_schema: dict[str, Any] | None = None  # what validator checks, kept whole for the dialect's document
     supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
     cookie: str | None = None  # "issue" or "clear": what success does to the session cookie
+    raises: frozenset[str] = frozenset()  # every outcome id this route may answer: its operation's and the engine's
 
     def matches(self, inputs: Inputs) -> bool:
         return all(c.holds(inputs) for c in self.conditions)

@@ -17,7 +17,7 @@ from facade.dialect.files import add_static
 from facade.dialect.responses import clear_cookie, respond, set_cookie
 from facade.dialect.sources import Inputs
 from facade.dialect.templates import render
-from facade.keys import APP_ID, CLIENTS, CODECS, CORE, DIALECT, ROUTE
+from facade.keys import APP_ID, BODIES, CLIENTS, CODECS, CORE, DIALECT, ROUTE
 
 
 class Endpoint:
@@ -29,6 +29,11 @@ class Endpoint:
             SESSION: self._session, ORIGIN: self._origin, APP: self._app, CLIENT: self._client, FLOW: self._flow_secret}
 
     async def handle(self, request: web.Request) -> web.Response:
+        request[DIALECT] = self.dialect
+        async with request.app[BODIES].held(request, self._body_limit):
+            return await self._answer(request)
+
+    async def _answer(self, request: web.Request) -> web.Response:
         inputs, route = await self._prepare(request)
         # The session before the parameters: a caller who is not logged in learns nothing more.
         supplied = {name: await self._supplied[name](request, inputs) for name in route.supplied}
@@ -45,10 +50,9 @@ class Endpoint:
         return response
 
     async def _prepare(self, request: web.Request) -> tuple[Inputs, Route]:
-        request[DIALECT] = self.dialect
         if len(self.routes) == 1:  # known before the body is read, so even an unreadable one gets the route's error
             request[ROUTE] = self.routes[0]
-        inputs = await Inputs.read(request, self._body_limit)
+        inputs = await Inputs.read(request, request.app[BODIES], self._body_limit)
         if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
             app_id, secret = self.dialect.app.read(inputs)
             await request.app[CORE].apps.check(app_id, secret)

@@ -18,7 +18,9 @@ import yaml
 
 from facade import yamlfile
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
-from facade.core.outcomes import OUTCOMES, Outcome
+from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidInput, InvalidParameter,
+                                  MalformedBody, MissingParameter, NotLoggedIn, Outcome, OutOfOrder, Overloaded,
+                                  TokenInvalid, UnsupportedMediaType)
 from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
@@ -32,6 +34,14 @@ RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls her
 SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"
 LIFETIME = "ttl"  # the operations' name for a session lifetime in seconds
+# What the engine itself may answer on a route, besides its operation's outcomes: reading the request
+# on any route, the session where the route takes one, the app where the dialect checks one, the
+# flow where the route reads one.
+ENGINE_OUTCOMES = (Internal, InvalidInput, MissingParameter, InvalidParameter, MalformedBody, UnsupportedMediaType,
+                   BodyTooLarge, Overloaded)
+SESSION_OUTCOMES = (NotLoggedIn, TokenInvalid)
+APP_OUTCOMES = (AppInvalid,)
+FLOW_OUTCOMES = (OutOfOrder,)
 
 
 class MappingError(Exception):
@@ -169,7 +179,7 @@ class _Loader:
         _check_slots(failure, dialect.failure, "failure")
         failure_template = _failure_template(raw.get("failure_body"), dialect)
         _check_cookie(raw.get("cookie"), signature, dialect)
-        return Route(
+        route = Route(
             name=raw["name"], methods=_as_tuple(raw["method"]), paths=paths, operation=raw["operation"], label=label,
             conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
             params=params, checks=checks, success=success, failure=failure, data=data, flow=flow,
@@ -179,6 +189,25 @@ class _Loader:
                                     route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator,
             response_schema=self._schema(raw.get("response_schema")) or dialect.response_schema)
+        route.raises = _answerable(route, signature, dialect)
+        _check_outcomes(route, signature)
+        return route
+
+
+def _answerable(route: Route, signature: Signature, dialect: Dialect) -> frozenset[str]:
+    """What the operation declares it raises, and what the engine may answer on this route."""
+    engine = [*ENGINE_OUTCOMES, *(SESSION_OUTCOMES if SESSION in route.supplied else ()),
+              *(APP_OUTCOMES if dialect.app is not None else ()), *(FLOW_OUTCOMES if route.uses_flow else ())]
+    return signature.raises | {kind.id for kind in engine}
+
+
+def _check_outcomes(route: Route, signature: Signature) -> None:
+    """An entry for an outcome the route can never answer is a mistake (a typo, a copied route): an
+    entry covers its own id and every refinement of it (invalid_input covers malformed_body)."""
+    for outcome_id in route.outcomes:
+        if not any(outcome_id in OUTCOMES[answered].chain() for answered in route.raises):
+            raise ValueError(f"outcomes.{outcome_id}: operation {signature.name} never raises it, nor does the "
+                             f"engine on this route (it may answer: {', '.join(sorted(route.raises))})")
 
 
 class _RouteError(Exception):

@@ -18,9 +18,9 @@ from typing import Any, Iterable
 
 from facade.core import models
 from facade.core.operations import SESSION, Signature, nested_fields
-from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidParameter, MalformedBody,
-                                  MissingParameter, NoRoute, NotLoggedIn, OutOfOrder, Outcome, TokenInvalid,
-                                  UnsupportedMediaType, WrongMethod)
+from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTimeout, BodyTooLarge, Internal, InvalidParameter,
+                                  MalformedBody, MissingParameter, NoRoute, Outcome, Overloaded, UnsupportedMediaType,
+                                  WrongMethod)
 from facade.dialect.declarations import ABSENT, IDS, PARAMS, Dialect, Param, Route
 from facade.dialect.sources import FORM, MULTIPART
 from facade.dialect.tokens import FORMS
@@ -31,11 +31,10 @@ JSON = "application/json"
 BODY_MEDIA = {"form": FORM, "multipart": MULTIPART, "json": JSON}  # sources a request body carries
 KEY_PLACES = ("header", "query", "cookie")  # where OpenAPI's apiKey schemes can say a credential travels
 BODILESS = ("GET", "HEAD")  # methods whose body is documented only when a value can travel nowhere else
-# The engine's own outcomes: what it raises itself, before or around the operation.
-READING = (MalformedBody, UnsupportedMediaType, BodyTooLarge)
+# Outcomes met while the body is read, and those met before a 'when' has picked one of a path's routes.
+READING = frozenset(o.id for o in (MalformedBody, BodyTimeout, UnsupportedMediaType, BodyTooLarge, Overloaded))
+BEFORE_PICKING = READING | {o.id for o in (Internal, AppInvalid, MissingParameter, InvalidParameter)}
 UNMATCHED = (NoRoute, WrongMethod)
-ENGINE = {o.id for o in (*READING, *UNMATCHED, Internal, InvalidParameter, MissingParameter, OutOfOrder,
-                          AppInvalid, NotLoggedIn, TokenInvalid)}
 # What each transform asks of the wire, as a JSON Schema.
 TRANSFORM_SCHEMAS: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
@@ -217,40 +216,16 @@ class _Builder:
         return {str(status): self._response(status, found) for status, found in sorted(answers.items())}
 
     def _failures(self, routes: list[Route]) -> Iterable[tuple[Route | None, type[Outcome]]]:
-        """Every outcome these routes can answer with, and the route that answers it (None: the
-        dialect itself, before a 'when' has picked a route)."""
-        alone = len(routes) == 1
-        first = routes[0] if alone else None  # before the body is read and a route picked
-        before = [*READING, Internal] + ([AppInvalid] if self.dialect.app else [])
-        if not alone:
-            before += [MissingParameter, InvalidParameter]  # a 'when' value missing, or no 'when' holding
-        seen: set[tuple[str | None, str]] = set()
-        for outcome in before:
-            seen.add((None if first is None else first.name, outcome.id))
-            yield first, outcome
+        """Every outcome these routes may answer (each route's ``raises``: its operation's declared
+        outcomes and the engine's), and the route that answers it: None for the dialect itself, where
+        routes told apart by 'when' meet a problem before one is picked."""
+        if len(routes) == 1:
+            yield from ((routes[0], outcome) for outcome in _kinds(routes[0].raises))
+            return
+        answerable = set().union(*(route.raises for route in routes))
+        yield from ((None, outcome) for outcome in _kinds(answerable & BEFORE_PICKING))
         for route in routes:
-            for outcome in self._raised(route):
-                if (route.name, outcome.id) not in seen:
-                    seen.add((route.name, outcome.id))
-                    yield route, outcome
-
-    def _raised(self, route: Route) -> list[type[Outcome]]:
-        """What a route can answer: the engine's own outcomes as its declarations allow, and the
-        operation's (those it declares, else every outcome this dialect or route names)."""
-        found: list[type[Outcome]] = [Internal]  # the body's and the app's problems come before: see _failures
-        wire = [p for p in (*route.params, *route.checks) if p.const is ABSENT]
-        if wire or route.conditions:
-            found.append(InvalidParameter)
-        if any(p.required for p in wire if p.sources != ("flow",)):
-            found.append(MissingParameter)
-        if any(p.required and p.sources == ("flow",) for p in wire):
-            found.append(OutOfOrder)
-        if SESSION in route.supplied:
-            found += [NotLoggedIn, TokenInvalid]
-        declared = getattr(self.signatures.get(route.operation), "outcomes", None)
-        named = [OUTCOMES[o] if isinstance(o, str) else o for o in declared] if declared is not None else [
-            OUTCOMES[o] for o in (*self.dialect.outcomes, *route.outcomes) if o in OUTCOMES and o not in ENGINE]
-        return list(dict.fromkeys([*found, *named]))
+            yield from ((route, outcome) for outcome in _kinds(route.raises - READING))
 
     def _response(self, status: int, answers: "_Answers") -> dict[str, Any]:
         schemas = [self._schema_ref(r.response_schema) for r in answers.routes if r.response_schema is not None]
@@ -379,6 +354,12 @@ class _Answers:
             self.routes.append(route)
         self.descriptions.append("Success." if description.startswith("Success") else "A failure: see the examples.")
         self.all_enveloped = self.all_enveloped and enveloped
+
+
+def _kinds(ids: Iterable[str]) -> list[type[Outcome]]:
+    """Outcome classes for ids, in the core's own order (parents before their refinements)."""
+    wanted = set(ids)
+    return [kind for outcome_id, kind in OUTCOMES.items() if outcome_id in wanted]
 
 
 def _example_name(route: Route | None, what: str, routes: list[Route]) -> str:

@@ -3,27 +3,67 @@
 The body is read at most once per request, whatever its type, and its
 problems (too large, malformed, an unknown content type) become outcomes
 that the dialect renders in its own envelope.
+
+What reading a body may cost is bounded before the costly work starts: its
+size, the time it may take to arrive, the number of fields or parts it may
+hold, and the bytes all bodies in the process may hold at once. A body that
+says it is compressed is refused unread: no legacy client compressed one.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import warnings
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from email.message import Message
+from email.utils import collapse_rfc2231_value
+from typing import Any, AsyncIterator, Callable
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BadContentDispositionHeader
 from multidict import MultiDict, MultiDictProxy
 
-from facade.core.outcomes import BodyTooLarge, MalformedBody, UnsupportedMediaType
+from facade.core.outcomes import BodyTimeout, BodyTooLarge, MalformedBody, Overloaded, UnsupportedMediaType
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 _EMPTY: MultiDictProxy = MultiDictProxy(MultiDict())
 
+# A part header a client botched is answered as bad input (the part has no name); aiohttp would also
+# print it as a warning, with the client's bytes in it.
+warnings.filterwarnings("ignore", category=BadContentDispositionHeader)
+
 # Unless a route says otherwise a parameter may arrive in any of these:
 # the old clients did not all send what their documents said.
 DEFAULT_SOURCES = ("query", "form", "multipart", "json")
+
+
+@dataclass
+class BodyLimits:
+    """What reading bodies may cost one process (server.* in the config)."""
+    timeout: float      # seconds a whole body may take to arrive
+    parameters: int     # form fields in one body
+    parts: int          # multipart parts in one body
+    in_flight_max: int  # bytes of bodies held at once
+    in_flight: int = 0
+
+    @asynccontextmanager
+    async def held(self, request: web.Request, limit: int | None) -> AsyncIterator[None]:
+        """Counts the request's body against the bytes in flight while it is served; Overloaded, at once
+        and unread, if it does not fit. A body of unknown length counts as its largest allowed size."""
+        size = 0
+        if request.body_exists:
+            size = min(request.content_length or limit or request.client_max_size, limit or request.client_max_size)
+        if self.in_flight + size > self.in_flight_max:
+            raise Overloaded(f"{self.in_flight} body bytes in flight")
+        self.in_flight += size
+        try:
+            yield
+        finally:
+            self.in_flight -= size
 
 
 class Inputs:
@@ -39,32 +79,39 @@ class Inputs:
         self.flow_live = False  # whether the client's flow was live when the request began
 
     @classmethod
-    async def read(cls, request: web.Request, limit: int | None = None) -> "Inputs":
+    async def read(cls, request: web.Request, limits: BodyLimits, limit: int | None = None) -> "Inputs":
         """``limit``: a route's own body limit, above or below the server's."""
         body = request.clone(client_max_size=limit) if limit else request
         inputs = cls(request, body)
         if (request.content_length or 0) > body.client_max_size:
             raise BodyTooLarge()  # refused unread, whatever the method or content type
+        if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity"):
+            raise UnsupportedMediaType("a compressed body")  # refused unread: inflating is the attacker's lever
         if request.body_exists:
             try:
-                await inputs._read_body()
+                async with asyncio.timeout(limits.timeout):
+                    await inputs._read_body(limits)
             except web.HTTPRequestEntityTooLarge:
                 raise BodyTooLarge() from None
-            except (ValueError, LookupError, RecursionError, HttpProcessingError) as error:
-                # undecodable bytes, an unknown charset, a multipart body without a boundary
-                # or with a part header no HTTP parser takes, JSON nested beyond reason:
-                # all the client's doing
+            except TimeoutError:
+                raise BodyTimeout(f"not received in {limits.timeout} s") from None
+            except (ValueError, LookupError, RecursionError, HttpProcessingError, ConnectionError,
+                    BadContentDispositionHeader) as error:
+                # undecodable bytes, an unknown charset, a multipart body without a boundary or cut
+                # short, too many fields, JSON nested beyond reason, a client gone mid-body: all the
+                # client's doing
                 raise MalformedBody(type(error).__name__) from None
         return inputs
 
-    async def _read_body(self) -> None:
+    async def _read_body(self, limits: BodyLimits) -> None:
         body = self._body
         kind = body.content_type
         if kind == FORM:  # parsed here, not by request.post(), which skips GET bodies
             text = (await body.read()).decode(body.charset or "utf-8")
-            self.form = MultiDictProxy(MultiDict(parse_qsl(text, keep_blank_values=True)))
+            self.form = MultiDictProxy(MultiDict(parse_qsl(text, keep_blank_values=True,
+                                                           max_num_fields=limits.parameters)))
         elif kind == MULTIPART:
-            self.multipart = _uploads_read(await body.post())
+            self.multipart = await _multipart(body, limits.parts)
         elif kind == "application/json" or kind.endswith("+json"):
             self.json = _json_object(await body.read())
         elif await body.read():
@@ -83,15 +130,39 @@ class Upload:
     filename: str | None
 
 
-def _uploads_read(fields: MultiDictProxy) -> MultiDictProxy:
-    """Files read into memory (the body limit bounds them) and their temporary files closed at once."""
-    read = MultiDict()
-    for name, value in fields.items():
-        if isinstance(value, web.FileField):
-            with value.file:
-                value = Upload(value.file.read(), value.filename)
-        read.add(name, value)
+async def _multipart(body: web.Request, parts: int) -> MultiDictProxy:
+    """Fields as text and files as Uploads, read into memory part by part: at most ``parts`` parts (each
+    costs a fraction of a millisecond of parsing) and the body limit's bytes in all. A part's own
+    Content-Encoding or Content-Transfer-Encoding is never applied (a compressed part would be a bomb
+    too): no legacy client sent one."""
+    read: MultiDict = MultiDict()
+    room = body.client_max_size
+    seen = 0
+    async for part in await body.multipart():
+        seen += 1
+        if seen > parts:
+            raise ValueError(f"more than {parts} parts")
+        if not isinstance(part, BodyPartReader):
+            raise ValueError("a multipart body inside a part")
+        data = bytearray()
+        while chunk := await part.read_chunk():
+            room -= len(chunk)
+            if room < 0:
+                raise web.HTTPRequestEntityTooLarge(max_size=body.client_max_size, actual_size=body.client_max_size)
+            data += chunk
+        name, filename = _disposition(part.headers.get("Content-Disposition", ""))
+        if name is not None:
+            read.add(name, Upload(bytes(data), filename) if filename is not None
+                     else data.decode(part.get_charset("utf-8")))
     return MultiDictProxy(read)
+
+
+def _disposition(header: str) -> tuple[str | None, str | None]:
+    """A part's name and file name, read once (aiohttp's reader parses the header anew for each)."""
+    parsed = Message()
+    parsed["Content-Disposition"] = header
+    name = parsed.get_param("name", header="Content-Disposition")
+    return (None if name is None else collapse_rfc2231_value(name)), parsed.get_filename()
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit, urlunsplit
 
+from facade import log_safety
 from facade.core.ports import Store
 
 __all__ = ["BACKENDS", "StoreUnavailable", "describe", "driver_error", "open_store", "sqlite_path", "will_create"]
@@ -61,6 +62,7 @@ def will_create(url: str) -> bool:
 
 
 async def open_store(url: str, *, timeout: float = 5, pool_size: int = 10) -> Store:
+    log_safety.install()  # the drivers never log statements' parameters, at any level
     scheme = urlsplit(url).scheme
     if scheme not in BACKENDS:
         raise ValueError(f"storage.url: unsupported scheme {scheme!r} (have: {', '.join(BACKENDS)})")

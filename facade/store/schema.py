@@ -234,6 +234,16 @@ _SHARED = [
     ALTER TABLE files ADD COLUMN client TEXT;
     CREATE INDEX files_by_client ON files(client, created_at);
     """,
+    # The upload budget counts what each client sent, kept apart from the files: an upload that
+    # replaced an earlier one, or was swept, was still sent.
+    """
+    CREATE TABLE upload_charges (
+        client  TEXT NOT NULL,
+        at      {real} NOT NULL,
+        bytes   {bigint} NOT NULL
+    );
+    CREATE INDEX upload_charges_by_client ON upload_charges(client, at);
+    """,
 ]
 
 _TYPES = {

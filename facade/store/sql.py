@@ -371,10 +371,13 @@ class SqlFiles:
         await self._db.run("INSERT INTO files (folder, name, media_type, data, flow_id, created_at, client) "
                            "VALUES ($1, $2, $3, $4, $5, $6, $7)", *_values(file))
 
-    async def uploaded_since(self, client: str, since: float) -> tuple[int, int]:
-        row = await self._db.one("SELECT coalesce(sum(length(data)), 0) AS n, count(*) AS k FROM files "
-                                 "WHERE client = $1 AND created_at > $2", client, since)
-        return int(row["n"]), int(row["k"])
+    async def charged_since(self, client: str, since: float) -> int:
+        row = await self._db.one("SELECT coalesce(sum(bytes), 0) AS n FROM upload_charges "
+                                 "WHERE client = $1 AND at > $2", client, since)
+        return int(row["n"])
+
+    async def charge(self, client: str, at: float, size: int) -> None:
+        await self._db.run("INSERT INTO upload_charges (client, at, bytes) VALUES ($1, $2, $3)", client, at, size)
 
     async def claimed(self, name: str) -> bool:
         return await self._db.one("SELECT 1 AS found FROM users WHERE avatar = $1", name) is not None
@@ -419,6 +422,7 @@ SWEEPS = {  # what each sweep deletes, and the times its placeholders stand for
     "sessions": ("DELETE FROM sessions WHERE expires_at <= $1", ("now",)),
     "throttles": ("DELETE FROM throttles WHERE last_at < $1 AND blocked_until < $1", ("throttles_before",)),
     "trusted_clients": ("DELETE FROM trusted_clients WHERE until <= $1", ("now",)),
+    "upload_charges": ("DELETE FROM upload_charges WHERE at < $1", ("charges_before",)),
     "files": ("DELETE FROM files WHERE created_at < $1 "
               "AND NOT EXISTS (SELECT 1 FROM users WHERE users.avatar = files.name) "
               "AND NOT EXISTS (SELECT 1 FROM flows WHERE flows.token_hash = files.flow_id AND flows.expires_at > $2)",
@@ -448,8 +452,8 @@ class SqlWork:
         await self._db.one("SELECT 1 AS ok")
 
     async def sweep(self, what: str, now: float, *, codes_before: float, throttles_before: float,
-                    files_before: float) -> int:
+                    files_before: float, charges_before: float) -> int:
         times = {"now": now, "codes_before": codes_before, "throttles_before": throttles_before,
-                 "files_before": files_before}
+                 "files_before": files_before, "charges_before": charges_before}
         sql, uses = SWEEPS[what]
         return await self._db.run(sql, *(times[t] for t in uses))

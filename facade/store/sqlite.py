@@ -130,9 +130,11 @@ class SqliteStore:
         self._timeout = timeout
         self._writing = asyncio.Lock()  # one transaction at a time on the one writer connection
         self._all_readers = readers
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        # Each connection's aggregates are made once: they hold nothing but the connection.
+        self._writer_work = SqlWork(SqliteDb(writer))
+        self._readers: asyncio.Queue[SqlWork] = asyncio.Queue()
         for reader in readers:
-            self._readers.put_nowait(reader)
+            self._readers.put_nowait(SqlWork(SqliteDb(reader)))
 
     @classmethod
     async def open(cls, path: Path, readers: int = READERS, timeout: float = 5) -> "SqliteStore":
@@ -169,7 +171,7 @@ class SqliteStore:
             await asyncio.shield(self._writer.rollback())  # a no-op unless the BEGIN went through
             raise
         try:
-            yield SqlWork(SqliteDb(self._writer))
+            yield self._writer_work
             # Shielded: a cancelled request must not leave the connection inside a transaction
             # the next writer would join. Its commit completes; only its answer is lost.
             await asyncio.shield(self._writer.commit())
@@ -192,17 +194,17 @@ class SqliteStore:
 class _Reading:
     """A reader borrowed from the pool for one unit of work. A class, not a generator-based context
     manager: every request that reads takes one, and this costs a third as much."""
-    __slots__ = ("_pool", "_reader")
+    __slots__ = ("_pool", "_work")
 
     def __init__(self, pool: asyncio.Queue) -> None:
         self._pool = pool
 
     async def __aenter__(self) -> SqlWork:
-        self._reader = await self._pool.get()
-        return SqlWork(SqliteDb(self._reader))
+        self._work = await self._pool.get()
+        return self._work
 
     async def __aexit__(self, *exc: object) -> None:
-        self._pool.put_nowait(self._reader)
+        self._pool.put_nowait(self._work)
 
 
 async def _migrate(connection: aiosqlite.Connection) -> None:

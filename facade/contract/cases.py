@@ -1,0 +1,96 @@
+"""Contract cases as data: each case is steps a client takes, each step a request and the answer
+it must get (status, headers, exact body), with the fields that change every run (tokens, ids,
+expiry) named by JSON pointer and left out of the comparison, and values one step captures for
+the next.
+
+A case file lives beside its mapping: ``<mappings dir>/cases/<dialect>.yaml``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from facade import yamlfile
+from facade.dialect.loader import ENGINE_SCHEMAS
+
+ABSENT = object()  # a step that expects no particular body
+
+
+class CaseError(Exception):
+    """A case file that cannot be run: file, case and reason."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    route: str
+    outcome: str
+    request: dict[str, Any]
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = ABSENT
+    text: str | None = None
+    volatile: tuple[str, ...] = ()
+    capture: dict[str, str] = field(default_factory=dict)
+    learn_code: Any = None  # after the answer: the code just sent to this target becomes $code
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    steps: tuple[Step, ...]
+    needs: tuple[str, ...] = ()  # what the target must provide: "app" (an app id and secret)
+
+
+@dataclass(frozen=True)
+class Suite:
+    dialect: str
+    file: Path
+    cases: tuple[Case, ...]
+
+    def covered(self) -> set[tuple[str, str]]:
+        """Every (route, outcome) some step declares it answers."""
+        return {(step.route, step.outcome) for case in self.cases for step in case.steps}
+
+
+def cases_file(mappings_dir: Path, dialect: str) -> Path:
+    return mappings_dir / "cases" / f"{dialect}.yaml"
+
+
+def load(path: Path) -> Suite:
+    try:
+        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CaseError(f"{path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise CaseError(f"{path}: not valid YAML: {error}".replace("\n", " ")) from None
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(raw))
+    if problem is not None:
+        where = "/".join(str(p) for p in problem.absolute_path) or "top level"
+        raise CaseError(f"{path}: {where}: {problem.message}")
+    names = [case["name"] for case in raw["cases"]]
+    if len(set(names)) != len(names):
+        raise CaseError(f"{path}: two cases share the name {next(n for n in names if names.count(n) > 1)!r}")
+    return Suite(raw["dialect"], path, tuple(_case(case) for case in raw["cases"]))
+
+
+def _case(raw: dict[str, Any]) -> Case:
+    steps = tuple(_step(step, i) for i, step in enumerate(raw["steps"], start=1))
+    return Case(raw["name"], steps, tuple(raw.get("needs", ())))
+
+
+def _step(raw: dict[str, Any], number: int) -> Step:
+    expect = raw["expect"]
+    return Step(name=raw.get("name", f"step {number}"), route=raw["route"], outcome=raw["outcome"],
+                request=raw["request"], status=expect["status"], headers=expect.get("headers", {}),
+                body=expect.get("body", ABSENT), text=expect.get("text"), volatile=tuple(expect.get("volatile", ())),
+                capture=raw.get("capture", {}), learn_code=raw.get("learn_code"))
+
+
+def _schema() -> dict[str, Any]:
+    return json.loads((ENGINE_SCHEMAS / "contract.schema.json").read_text(encoding="utf-8"))

@@ -1,0 +1,98 @@
+"""The HTTP server under the app, as `facade serve` runs it: no version banner,
+a bare 400 for what cannot be parsed, connection caps, a deadline for a
+request's head, and nothing logged as our fault for a client's mistakes."""
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+
+import aiohttp
+import pytest
+
+from tests.servers import Served
+
+BARE_400 = (b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nServer: facade\r\n"
+            b"Content-Length: 11\r\nDate: -\r\n\r\nBad Request")
+REFUSED = b"HTTP/1.1 503 Service Unavailable\r\nServer: facade\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+def exchange(port: int, data: bytes, source: str = "127.0.0.1", wait: float = 5) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), source_address=(source, 0)) as sock:
+        sock.settimeout(wait)
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+@pytest.fixture
+async def served(tmp_path):
+    started: list[Served] = []
+
+    async def serve(*sets: str) -> Served:
+        server = Served(f"storage.url=sqlite:///{tmp_path / 'facade.db'}", f"notify.outbox={tmp_path / 'o.jsonl'}",
+                        "security.bcrypt_rounds=4", *sets, cwd=tmp_path)
+        started.append(server)
+        await server.healthy()
+        return server
+    yield serve
+    for server in started:
+        server.stop()
+
+
+async def test_no_answer_names_the_software_and_a_malformed_request_is_echoed_nowhere(served):
+    server = await served("logging.level=INFO")
+    async with aiohttp.ClientSession() as http:
+        for path in ("/_facade/health", "/no/such/path", "/i/login"):
+            async with http.get(server.base + path) as response:
+                assert response.headers["Server"] == "facade"
+    for request in (b"G\x01T /x?password=hunter2 HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"GET /?password=hunter2" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nHost: x\r\nCookie: s=hunter2" + b"a" * 9000 + b"\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n"):
+        answer = await asyncio.to_thread(exchange, server.port, request)
+        assert re.sub(rb"Date: [^\r]+", b"Date: -", answer) == BARE_400
+    server.stop()
+    assert "hunter2" not in server.log and "Traceback" not in server.log and " ERROR " not in server.log
+    assert server.log.count("INFO facade.serving [-] bad request from 127.0.0.1: ") == 4
+
+
+async def test_connections_beyond_a_clients_cap_get_a_bare_503_and_others_are_served(served):
+    server = await served("server.max_connections_per_client=3", "logging.level=INFO")
+    held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+    try:
+        assert await asyncio.to_thread(exchange, server.port, b"") == REFUSED
+        answer = await asyncio.to_thread(exchange, server.port, b"GET /_facade/health HTTP/1.1\r\nHost: x\r\n"
+                                         b"Connection: close\r\n\r\n", "127.0.0.2")
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'{"status":"ok"}')
+    finally:
+        for sock in held:
+            sock.close()
+    await asyncio.sleep(0.2)
+    answer = await asyncio.to_thread(exchange, server.port, b"GET /_facade/health HTTP/1.1\r\nHost: x\r\n"
+                                     b"Connection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    server.stop()
+    assert server.log.count("WARNING facade.serving [-] connection refused") == 1
+
+
+async def test_a_head_that_does_not_arrive_in_time_is_hung_up_on(served):
+    server = await served("server.read_timeout=1")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answer = await asyncio.to_thread(exchange, server.port, b"POST /i/login HTTP/1.1\r\nHost: x\r\n", wait=10)
+    assert answer == b"" and 0.9 < loop.time() - started < 5
+
+
+async def test_a_client_leaving_mid_body_is_no_fault_of_ours(served):
+    server = await served("logging.level=INFO")
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(b"POST /express/login/api/login/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\n\r\nloginInfo=")
+            await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+    server.stop()
+    assert "Traceback" not in server.log and " ERROR " not in server.log
