@@ -13,7 +13,8 @@ from facade.app import load_config_dialects
 from facade.cli import main
 from facade.config import load
 from facade.dialect.declarations import ABSENT
-from facade.dialect.openapi import BODY_MEDIA
+from facade.core.outcomes import OUTCOMES
+from facade.dialect.openapi import BODY_MEDIA, EXAMPLE_FACTS
 from tests.conftest import CONFIG_FILE
 
 DIALECTS = load_config_dialects(load(str(CONFIG_FILE)))
@@ -197,3 +198,24 @@ def test_facade_openapi_names_what_it_cannot_do(tmp_path, capsys):
                                        "(have: api2, cloud_user, express, istatus, result)\n")
     assert main(["openapi", "express", "--config", str(CONFIG_FILE), "--out", str(tmp_path / "no" / "x.json")]) == 2
     assert capsys.readouterr().err == f"facade: openapi: No such file or directory: {tmp_path / 'no' / 'x.json'}\n"
+
+
+@pytest.mark.parametrize("name", NAMES)
+async def test_every_outcome_a_route_may_answer_has_its_example(client, name):
+    """One example per outcome the route declares it may answer (its operation's and the engine's),
+    each the bytes failure_body renders for it: those met before a 'when' picks a route, at the
+    dialect's level."""
+    dialect = BY_NAME[name]
+    document = await fetched(client, name)
+    for route in dialect.routes:
+        for method, path in route.served():
+            operation = document["paths"][openapi_path(path)][method.lower()]
+            examples = {example_name: (status, example["value"]) for status, response in operation["responses"].items()
+                        for media in response["content"].values() for example_name, example in media["examples"].items()}
+            for outcome_id in route.raises:
+                found = examples.get(f"{route.name}: {outcome_id}") or examples.get(outcome_id)
+                assert found is not None, f"{route.label} {method} {path}: no example for {outcome_id}"
+                shared = f"{route.name}: {outcome_id}" not in examples
+                status, body, _ = dialect.failure_body(OUTCOMES[outcome_id], None if shared and route.conditions
+                                                       else route, EXAMPLE_FACTS)
+                assert found == (str(status), body), f"{route.label}: {outcome_id}"
