@@ -32,8 +32,12 @@ from facade.keys import BODIES, CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER,
 from facade.metrics import Metrics, measured, scrape
 from facade.serving import SERVER, handler_options
 from facade.store import open_store
+from facade.upstream.config import Upstream, UpstreamError, upstreams
+from facade.upstream.relay import relays
+from facade.upstream.shadow import mirrored
+from facade.upstream.shadow import report as shadow_report
 
-HEALTH, METRICS_PATH = "/_facade/health", "/_facade/metrics"
+HEALTH, METRICS_PATH, SHADOW_PATH = "/_facade/health", "/_facade/metrics", "/_facade/shadow"
 SWEEP_EVERY = 600  # seconds between housekeeping rounds, give or take a tenth (processes spread out)
 log = logging.getLogger("facade.app")
 
@@ -51,13 +55,22 @@ def load_config_dialects(config: Config) -> list[Dialect]:
         if name not in signed:
             raise ConfigError(f"{config.source}: security.legacy_jwt_keys.{name}: no dialect served here "
                               f"signs its tokens (have: {', '.join(sorted(signed)) or 'none'})")
+    configured_upstreams(config, dialects)  # checked here too, so `facade check` names a mistake
     return dialects
+
+
+def configured_upstreams(config: Config, dialects: list[Dialect]) -> dict[str, Upstream]:
+    try:
+        return upstreams(config["upstreams"], dialects)
+    except UpstreamError as error:
+        raise ConfigError(f"{config.source}: {error}") from None
 
 
 def init_app(config: Config) -> web.Application:
     """Mappings are loaded and checked here, before anything is served."""
     dialects = load_config_dialects(config)
-    app = web.Application(middlewares=[request_ids, measured, outcome_responses],
+    legacy = configured_upstreams(config, dialects)
+    app = web.Application(middlewares=[request_ids, measured, mirrored, outcome_responses],
                           client_max_size=config["server.max_body_bytes"], handler_args=handler_options(config))
     app[CONFIG], app[DIALECTS], app[METRICS] = config, dialects, Metrics()
     app[BODIES] = BodyLimits(config["server.read_timeout"], config["server.max_parameters"], config["server.max_parts"],
@@ -65,10 +78,12 @@ def init_app(config: Config) -> web.Application:
     app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
     app.cleanup_ctx.append(_core)
     app.cleanup_ctx.append(_housekeeping)
+    app.cleanup_ctx.append(relays(legacy))
     app.router.add_get(HEALTH, health)
     app.router.add_get(METRICS_PATH, scrape)
     add_docs(app)
-    add_routes(app, dialects)
+    app.router.add_get(SHADOW_PATH, shadow_report)
+    add_routes(app, dialects, legacy)
     app.on_response_prepare.append(_no_sniffing)
     return app
 

@@ -1,4 +1,4 @@
-"""The ``facade`` command: serve, check, init, apps, import, about, openapi."""
+"""The ``facade`` command: serve, check, init, apps, import, contract, shadow, about, openapi."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +20,7 @@ from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
 from facade.contract.cases import load as load_cases
-from facade.contract.plugins import PluginError, app_pair, code_oracle
+from facade.contract.plugins import CommandExpiry, PluginError, app_pair, code_oracle, listening
 from facade.contract.runner import Target
 from facade.contract.runner import run as run_cases
 from facade.core.apps import Apps
@@ -32,6 +32,7 @@ from facade.importing.run import Importer, ImportStopped, Progress, Report
 from facade.importing.run import check as check_import
 from facade.importing.sources import SourceError
 from facade.store import StoreUnavailable, describe, will_create
+from facade.upstream import report as shadow_reports
 
 log = logging.getLogger("facade")
 
@@ -58,8 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     contract.add_argument("dialect")
     contract.add_argument("--target", required=True, help="the server's base URL, e.g. http://10.0.0.5:9111")
     contract.add_argument("--cases", help="the case file (default: <mappings.dir>/cases/<dialect>.yaml)")
-    contract.add_argument("--codes", help="how to learn a code the server sent: outbox:PATH or command:CMD "
-                                          "(default: outbox:<notify.outbox>)")
+    contract.add_argument("--codes", help="how to learn a code the server sent: outbox:PATH, command:CMD or "
+                                          "sink:HOST:PORT (default: outbox:<notify.outbox>)")
+    contract.add_argument("--expire-codes", metavar="CMD", help="a command given a phone or address that makes "
+                                                                "the codes sent to it expire")
     contract.add_argument("--app", metavar="ID:SECRET", help="an app pair the target accepts")
     contract.add_argument("--provision", metavar="CMD", help="a command printing a new app pair as JSON")
     contract.add_argument("--case", dest="only", action="append", help="run only this case; repeatable")
@@ -74,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", parents=[common], help="every app's id, name and creation time")
     remove = actions.add_parser("remove", parents=[common], help="refuse an app's calls from now on")
     remove.add_argument("app_id")
+    shadow = commands.add_parser("shadow", help="what a running server's shadow routes found, comparing its answers "
+                                                "with the legacy server's")
+    shadow_actions = shadow.add_subparsers(dest="action", required=True)
+    shadow_report = shadow_actions.add_parser("report", help="summarise GET /_facade/shadow; exit 1 when any "
+                                                             "answer differed")
+    shadow_report.add_argument("--url", default="http://127.0.0.1:8080", help="the server's base URL")
+    shadow_report.add_argument("--json", action="store_true", help="print the report as the server gave it")
     document = commands.add_parser("openapi", parents=[common], help="write a dialect's OpenAPI 3.1 document, "
                                                                      "made from its mapping (default: to stdout)")
     document.add_argument("dialect")
@@ -90,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "init":
         return init(args)
+    if args.command == "shadow":  # asks a running server: no config of its own
+        return shadow(args)
     overrides = list(args.overrides)
     if getattr(args, "host", None):
         overrides.append(f"server.host={args.host}")
@@ -299,11 +311,30 @@ def contract(config: configuration.Config, args: argparse.Namespace) -> int:
     except (CaseError, PluginError) as error:
         print(f"facade: contract: {error}", file=sys.stderr)
         return 2
-    results = asyncio.run(run_cases(suite, Target(args.target.rstrip("/"), oracle, pair), set(args.only or ()) or None))
+    target = Target(args.target.rstrip("/"), oracle, pair,
+                    expiry=CommandExpiry(args.expire_codes) if args.expire_codes else None)
+    results = asyncio.run(_contract_run(suite, target, set(args.only or ()) or None))
     print(contract_report.text(suite.dialect, args.target, results), end="")
     if args.junit:
         contract_report.junit(suite.dialect, results, Path(args.junit))
     return 0 if all(r.passed or r.skipped for r in results) and results else 1
+
+
+async def _contract_run(suite, target: Target, only: set[str] | None) -> list:
+    async with listening(target.codes):
+        return await run_cases(suite, target, only)
+
+
+def shadow(args: argparse.Namespace) -> int:
+    """Exit 0 when every comparison agreed, 1 when any answer differed, 2 when the server could not be asked."""
+    try:
+        report = asyncio.run(shadow_reports.fetch(args.url))
+    except shadow_reports.Unreachable as error:
+        print(f"facade: shadow report: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else shadow_reports.text(args.url, report),
+          end="\n" if args.json else "")
+    return 1 if shadow_reports.differing(report) else 0
 
 
 def about(config: configuration.Config, args: argparse.Namespace) -> int:

@@ -50,9 +50,16 @@ DEFAULTS: dict[str, Any] = {
                "smtp": {"host": "localhost", "port": 25, "security": "none", "username": None, "password": None,
                         "sender": None, "subject": "验证码", "timeout": 10}},
     "dialects": {},  # per-dialect settings: {<dialect>: {<setting>: value}}
+    "upstreams": {},  # per dialect, the legacy server it replaces: {<dialect>: UPSTREAM}
     "logging": {"level": "INFO", "format": "text"},
 }
+# Every key of one upstream but its url, at its default (see facade/upstream/config.py).
+UPSTREAM = {"timeout": 3, "tls": {"verify": True, "ca_file": None, "cert_file": None, "key_file": None},
+            "mode": "serve", "routes": {}, "lazy_migration": False, "shadow_writes": False,
+            "breaker": {"failures": 5, "cool_down": 30}, "shadow": {"queue": 1000, "concurrency": 4, "keep": 50},
+            "max_answer_bytes": 4 * 1024 * 1024}
 PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
+TLS_FILES = ("ca_file", "cert_file", "key_file")
 
 
 class ConfigError(Exception):
@@ -85,6 +92,7 @@ def load(path: str | None = None, overrides: list[str] = (), environ: dict[str, 
     for origin, layer in layers:
         _merge(values, layer(), origin, DEFAULTS, origins)
     blame = _Blame(origins, str(file or "defaults"))
+    values["upstreams"] = {name: _with_defaults(UPSTREAM, given) for name, given in values["upstreams"].items()}
     _check(values, blame)
     return Config(str(file or "defaults"), values)
 
@@ -217,7 +225,27 @@ def _absolute(values: dict[str, Any], base: Path) -> dict[str, Any]:
     storage = values.get("storage")
     if isinstance(storage, dict) and isinstance(storage.get("url"), str):
         storage["url"] = _absolute_url(storage["url"], base)
+    _absolute_tls(values, base)
     return values
+
+
+def _with_defaults(defaults: dict[str, Any], given: Any) -> Any:
+    """``given`` with every key it lacks at its default (a wrong type is left for the schema to name)."""
+    if not isinstance(given, dict):
+        return given
+    filled = {key: _with_defaults(value, given[key]) if key in given and isinstance(value, dict) and value
+              else given.get(key, copy.deepcopy(value)) for key, value in defaults.items()}
+    return {**given, **filled}
+
+
+def _absolute_tls(values: dict[str, Any], base: Path) -> None:
+    """An upstream's certificate files, relative to the layer that named them."""
+    upstreams = values.get("upstreams")
+    for upstream in (upstreams.values() if isinstance(upstreams, dict) else ()):
+        tls = upstream.get("tls") if isinstance(upstream, dict) else None
+        for key in TLS_FILES if isinstance(tls, dict) else ():
+            if isinstance(tls.get(key), str) and tls[key]:
+                tls[key] = str(base / tls[key])
 
 
 def _absolute_url(url: str, base: Path) -> str:

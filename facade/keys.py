@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from facade.dialect.sources import BodyLimits
     from facade.dialect.tokens import Codec
     from facade.metrics import Metrics
+    from facade.upstream.client import Call
+    from facade.upstream.relay import Relay
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
 STORE: web.AppKey["Store"] = web.AppKey("store")
@@ -25,6 +27,7 @@ CLIENTS: web.AppKey["ClientAddress"] = web.AppKey("clients")
 HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
 METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
 BODIES: web.AppKey["BodyLimits"] = web.AppKey("bodies")
+UPSTREAMS: web.AppKey[dict[str, "Relay"]] = web.AppKey("upstreams")  # by dialect name: those with an upstream
 DOCUMENTS: web.AppKey[dict[str, bytes]] = web.AppKey("documents")  # each dialect's OpenAPI text, made when asked
 
 # Per-request values set by the engine, read by the error middleware.
@@ -34,3 +37,4 @@ ROUTE: web.RequestKey["Route"] = web.RequestKey("route")
 APP_ID: web.RequestKey[str] = web.RequestKey("app_id")  # set once the app's credentials are checked
 OUTCOME: web.RequestKey[str] = web.RequestKey("outcome")  # the outcome id the answer says, for the access line
 STORE_ERROR: web.RequestKey[str] = web.RequestKey("store_error")  # the driver's error that failed the request
+MIRROR: web.RequestKey["Call"] = web.RequestKey("mirror")  # what a shadowed route sends its legacy server too

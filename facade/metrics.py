@@ -43,6 +43,20 @@ class Metrics:
                                 "hashing thread", multiprocess_mode="livesum", **at)
         self.hash_wait = Histogram("facade_password_hash_wait_seconds", "Time a password hash or check waited "
                                    "for a hashing thread", buckets=HASH_WAIT_BUCKETS, **at)
+        self.upstream_calls = Counter("facade_upstream_calls", "Calls to a dialect's legacy server, by dialect, "
+                                      "purpose (proxy, shadow, migrate) and result (answered, timeout, error, "
+                                      "refused: the circuit was open)", ["dialect", "purpose", "result"], **at)
+        self.upstream_latency = Histogram("facade_upstream_seconds", "Time a legacy server took to answer, by "
+                                          "dialect", ["dialect"], buckets=LATENCY_BUCKETS, **at)
+        self.circuit_open = Gauge("facade_upstream_circuit_open", "1 while a dialect's circuit to its legacy server "
+                                  "is open in some process", ["dialect"], multiprocess_mode="max", **at)
+        self.migrations = Counter("facade_lazy_migrations", "Logins the legacy server was asked about, by dialect "
+                                  "and result (migrated, refused)", ["dialect", "result"], **at)
+        self.shadowed = Counter("facade_shadow_compared", "Answers compared with the legacy server's, by dialect, "
+                                "route, the facade's outcome and verdict (same, different, unavailable)",
+                                ["dialect", "route", "outcome", "verdict"], **at)
+        self.shadow_dropped = Counter("facade_shadow_dropped", "Mirrored calls dropped because the queue was full, "
+                                      "by dialect", ["dialect"], **at)
 
     def answered(self, request: web.Request, seconds: float) -> None:
         dialect, route, outcome = request[DIALECT].name, request.get(ROUTE), request.get(OUTCOME, "-")

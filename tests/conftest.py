@@ -170,3 +170,21 @@ def importing(tmp_path: Path, storage_url: str, capsys):
     """`facade import` on files the test writes into its folder, over the test's store."""
     from tests.importing import Importing  # the helper imports this module: import it when needed
     return Importing(tmp_path, storage_url, capsys)
+
+
+_LEGACY: list[Any] = []  # the legacy express stand-in, one process for the session while it runs
+
+
+@pytest.fixture
+async def legacy():
+    """The legacy express stand-in (tests/legacy_express.py) as a real process, reset for each test; one a
+    test stopped is started anew for the next."""
+    from tests.legacy import LegacyServer  # the helper imports this module: import it when needed
+    if not _LEGACY or not _LEGACY[0].running():
+        _LEGACY[:] = [await LegacyServer().start()]
+    yield await _LEGACY[0].reset()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for server in _LEGACY:
+        server.stop()

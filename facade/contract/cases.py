@@ -38,6 +38,8 @@ class Step:
     volatile: tuple[str, ...] = ()
     capture: dict[str, str] = field(default_factory=dict)
     learn_code: Any = None  # after the answer: the code just sent to this target becomes $code
+    expire_codes: Any = None  # after the answer: the codes sent to this target expire
+    repeat: int = 1  # sent this many times, $index counting from 1
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Case:
     name: str
     steps: tuple[Step, ...]
     needs: tuple[str, ...] = ()  # what the target must provide: "app" (an app id and secret)
+    cookies: bool = True  # False: a client that keeps no cookies (OkHttp's default)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Suite:
     dialect: str
     file: Path
     cases: tuple[Case, ...]
+    # dialect-level outcome entries no route of this dialect can answer, each with the reason
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     def covered(self) -> set[tuple[str, str]]:
         """Every (route, outcome) some step declares it answers."""
@@ -76,12 +81,15 @@ def load(path: Path) -> Suite:
     names = [case["name"] for case in raw["cases"]]
     if len(set(names)) != len(names):
         raise CaseError(f"{path}: two cases share the name {next(n for n in names if names.count(n) > 1)!r}")
-    return Suite(raw["dialect"], path, tuple(_case(case) for case in raw["cases"]))
+    for case in raw["cases"]:
+        if "expire_codes" not in case.get("needs", ()) and any("expire_codes" in step for step in case["steps"]):
+            raise CaseError(f"{path}: case {case['name']!r}: a step expires codes, so the case needs: [expire_codes]")
+    return Suite(raw["dialect"], path, tuple(_case(case) for case in raw["cases"]), raw.get("unreachable", {}))
 
 
 def _case(raw: dict[str, Any]) -> Case:
     steps = tuple(_step(step, i) for i, step in enumerate(raw["steps"], start=1))
-    return Case(raw["name"], steps, tuple(raw.get("needs", ())))
+    return Case(raw["name"], steps, tuple(raw.get("needs", ())), raw.get("cookies", True))
 
 
 def _step(raw: dict[str, Any], number: int) -> Step:
@@ -89,7 +97,8 @@ def _step(raw: dict[str, Any], number: int) -> Step:
     return Step(name=raw.get("name", f"step {number}"), route=raw["route"], outcome=raw["outcome"],
                 request=raw["request"], status=expect["status"], headers=expect.get("headers", {}),
                 body=expect.get("body", ABSENT), text=expect.get("text"), volatile=tuple(expect.get("volatile", ())),
-                capture=raw.get("capture", {}), learn_code=raw.get("learn_code"))
+                capture=raw.get("capture", {}), learn_code=raw.get("learn_code"), expire_codes=raw.get("expire_codes"),
+                repeat=raw.get("repeat", 1))
 
 
 def _schema() -> dict[str, Any]:

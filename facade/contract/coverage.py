@@ -1,7 +1,9 @@
 """What a dialect's cases leave unproven: a route no step calls with success, or an outcome its
 mapping declares (a route's own entry, or the dialect's) that no step answers. A step's outcome
 covers the entry that says it: its own id's, else its nearest parent's, the route's before the
-dialect's, as the engine picks them."""
+dialect's, as the engine picks them. A dialect-level entry that only an operation's declaration
+reaches (it may raise the outcome, but never as this dialect's routes call it) is named in the case
+file's ``unreachable`` with the reason."""
 from __future__ import annotations
 
 from facade.contract.cases import Suite
@@ -27,8 +29,21 @@ def missing(suite: Suite, dialect: Dialect) -> list[str]:
     wanted = {(name, "ok") for name in routes}
     wanted |= {(name, outcome) for name, route in routes.items() for outcome in route.outcomes}
     wanted |= {entry for entry in _dialect_entries(dialect) if entry[1] not in UNREACHABLE}
-    return unknown + [f"no step proves {outcome} on {'any route' if name == ANY_ROUTE else 'route ' + name}"
-                      for name, outcome in sorted(wanted - covered)]
+    return unknown + _unreachable(suite, wanted, covered) + [
+        f"no step proves {outcome} on {'any route' if name == ANY_ROUTE else 'route ' + name}"
+        for name, outcome in sorted(wanted - covered) if name != ANY_ROUTE or outcome not in suite.unreachable]
+
+
+def _unreachable(suite: Suite, wanted: set[tuple[str, str]], covered: set[tuple[str, str]]) -> list[str]:
+    """A case file may call a dialect-level entry unreachable (with its reason) only if some operation
+    declares the outcome yet no step can meet it: never an entry a step proves, or one nothing declares."""
+    wrong = []
+    for outcome in sorted(suite.unreachable):
+        if (ANY_ROUTE, outcome) in covered:
+            wrong.append(f"unreachable names {outcome}, which a step proves")
+        elif (ANY_ROUTE, outcome) not in wanted:
+            wrong.append(f"unreachable names {outcome}, which is no dialect-level entry a route may answer")
+    return wrong
 
 
 def _dialect_entries(dialect: Dialect) -> set[tuple[str, str]]:

@@ -3,22 +3,28 @@ answered otherwise: the field (status, a header, a JSON pointer in the body) and
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import aiohttp
 
 from facade.contract.cases import ABSENT, Case, Step, Suite
+from facade.contract import jsondiff
+from facade.contract.jsondiff import MISSING
 from facade.contract.values import Unknown, fresh, resolve
-
-MISSING = "<absent>"
 
 
 class CodeOracle(Protocol):
     async def code(self, target: str) -> str:
         """The last code the server sent to ``target``."""
+
+
+class CodeExpiry(Protocol):
+    async def expire(self, target: str) -> None:
+        """Makes the codes the server sent to ``target`` expire, as if their time had passed."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,19 @@ class Target:
     codes: CodeOracle | None = None
     app: dict[str, str] | None = None  # {"id": ..., "secret": ...}
     timeout: float = 30
+    # Where the server can say which route and outcome gave its last answer (a facade run in the same
+    # process): each step's claim is checked against it, so a case cannot prove an outcome it never met.
+    answered: Callable[[], tuple[str, str]] | None = None
+    expiry: CodeExpiry | None = None
+
+
+# What a case may need of a target beyond HTTP, how to tell the target has it, and how to give it.
+NEEDS: dict[str, tuple[Callable[[Target], bool], str]] = {
+    "app": (lambda target: target.app is not None, "an app id and secret (--app or --provision)"),
+    "expire_codes": (lambda target: target.expiry is not None, "a way to make codes expire (--expire-codes CMD)"),
+    "undeliverable": (lambda target: hasattr(target.codes, "undeliverable"),
+                      "a number the target cannot deliver a code to (--codes sink:HOST:PORT)"),
+}
 
 
 async def run(suite: Suite, target: Target, only: set[str] | None = None) -> list[CaseResult]:
@@ -63,15 +82,20 @@ async def run(suite: Suite, target: Target, only: set[str] | None = None) -> lis
 
 async def run_case(case: Case, target: Target) -> CaseResult:
     result = CaseResult(case.name)
-    if "app" in case.needs and target.app is None:
-        result.skipped = "needs an app id and secret (--app or --provision)"
+    lacking = [NEEDS[need][1] for need in case.needs if not NEEDS[need][0](target)]
+    if lacking:
+        result.skipped = "needs " + " and ".join(lacking)
         return result
     started = time.monotonic()
     variables: dict[str, Any] = {"fresh": fresh(), "app": target.app or {}}
-    jar = aiohttp.CookieJar(unsafe=True)  # one client per case, keeping its cookies as a browser would
+    if "undeliverable" in case.needs:
+        variables["undeliverable"] = target.codes.undeliverable()  # type: ignore[union-attr]
+    # one client per case, keeping its cookies as a browser would, unless the case's client keeps none
+    jar = aiohttp.CookieJar(unsafe=True) if case.cookies else aiohttp.DummyCookieJar()
     timeout = aiohttp.ClientTimeout(total=target.timeout)
     async with aiohttp.ClientSession(base_url=target.base, cookie_jar=jar, timeout=timeout) as http:
-        for step in case.steps:
+        for step, index in ((each, n) for each in case.steps for n in range(1, each.repeat + 1)):
+            variables["index"] = index  # which sending of a repeated step this is, from 1
             try:
                 await _step(http, step, variables, target, result)
             except Unknown as name:
@@ -95,6 +119,8 @@ async def _step(http: aiohttp.ClientSession, step: Step, variables: dict[str, An
         status = response.status
     text = raw.decode("utf-8", errors="replace")
     differences = _compare(step, status, headers, text, variables)
+    if target.answered is not None:
+        differences += _claim(step, target.answered())
     if differences:
         result.differences += differences
         result.body = text
@@ -105,13 +131,36 @@ async def _step(http: aiohttp.ClientSession, step: Step, variables: dict[str, An
         if target.codes is None:
             raise Unknown("code (this case reads a sent code: give --codes)")
         variables["code"] = await target.codes.code(str(resolve(step.learn_code, variables)))
+    if step.expire_codes is not None and target.expiry is not None:
+        await target.expiry.expire(str(resolve(step.expire_codes, variables)))
+
+
+def _claim(step: Step, answered: tuple[str, str]) -> list[Difference]:
+    if answered == (step.route, step.outcome):
+        return []
+    return [Difference(step.name, "route and outcome", f"{step.route} {step.outcome}", " ".join(answered))]
 
 
 def _form(request: dict[str, Any]) -> Any:
+    if "multipart" in request:
+        return _multipart(request["multipart"])
     form = request.get("form")
     if form is None:
         return request.get("raw")
     return {key: "" if value is None else str(value) for key, value in form.items()}
+
+
+def _multipart(fields: dict[str, Any]) -> aiohttp.FormData:
+    """A text field is a string; a file is {filename, content_type, and its bytes as base64 or text}."""
+    form = aiohttp.FormData(default_to_multipart=True)  # multipart even with text fields only
+    for name, value in fields.items():
+        if not isinstance(value, dict):
+            form.add_field(name, "" if value is None else str(value))
+            continue
+        data = base64.b64decode(value["base64"]) if "base64" in value else value.get("text", "").encode("utf-8")
+        form.add_field(name, data, filename=value.get("filename"),
+                       content_type=value.get("content_type", "application/octet-stream"))
+    return form
 
 
 def _compare(step: Step, status: int, headers: Any, text: str, variables: dict[str, Any]) -> list[Difference]:
@@ -133,54 +182,12 @@ def _compare_json(step: Step, expected: Any, text: str) -> list[Difference]:
         got = json.loads(text)
     except ValueError:
         return [Difference(step.name, "body", json.dumps(expected, ensure_ascii=False), text)]
-    found = []
-    for pointer in step.volatile:  # present, whatever its value
-        if _at(got, pointer) is MISSING:
-            found.append(Difference(step.name, f"body {pointer}", "a value (volatile)", MISSING))
-    _diff(step, expected, got, "", set(step.volatile), found)
-    return found
-
-
-def _diff(step: Step, expected: Any, got: Any, pointer: str, volatile: set[str], found: list[Difference]) -> None:
-    if pointer in volatile:
-        return
-    if isinstance(expected, dict) and isinstance(got, dict):
-        for key in [*expected, *(k for k in got if k not in expected)]:
-            here = f"{pointer}/{_escape(key)}"
-            if key not in expected or key not in got:
-                if here not in volatile:
-                    found.append(Difference(step.name, f"body {here}", expected.get(key, MISSING),
-                                            got.get(key, MISSING)))
-                continue
-            _diff(step, expected[key], got[key], here, volatile, found)
-        return
-    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
-        for i, (want, have) in enumerate(zip(expected, got, strict=True)):
-            _diff(step, want, have, f"{pointer}/{i}", volatile, found)
-        return
-    if expected != got or type(expected) is not type(got):  # 1 and true, 0 and false differ on the wire
-        found.append(Difference(step.name, f"body {pointer or '/'}", expected, got))
+    return [Difference(step.name, f"body {pointer}", want, have)
+            for pointer, want, have in jsondiff.differences(expected, got, frozenset(step.volatile))]
 
 
 def _capture(step: Step, headers: Any, text: str, variables: dict[str, Any]) -> None:
     body = json.loads(text) if any(not source.startswith("header:") for source in step.capture.values()) else None
     for name, source in step.capture.items():
-        variables[name] = headers.get(source[len("header:"):]) if source.startswith("header:") else _at(body, source)
-
-
-def _at(document: Any, pointer: str) -> Any:
-    """RFC 6901."""
-    value = document
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return MISSING
-    return value
-
-
-def _escape(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
+        variables[name] = (headers.get(source[len("header:"):]) if source.startswith("header:")
+                           else jsondiff.at(body, source))

@@ -1,6 +1,8 @@
 """Values in a case: a string that is wholly ``$name`` or ``$name.path`` takes that variable's value
-(fresh identifiers, the app pair, captures, the last code), ``|base64`` after it encodes the text as
-base64 (some clients send identifiers so); ``$$`` starts a literal ``$``. Nothing else is evaluated."""
+(fresh identifiers, the app pair, captures, the last code, a repeated step's ``$index``), ``|base64``
+after it encodes the text as base64 (some clients send identifiers so), ``|str`` makes it text;
+``$$`` starts a literal ``$``; ``{$text: v, times: N}`` is v written N times (a value at a size
+limit). Nothing else is evaluated."""
 from __future__ import annotations
 
 import base64
@@ -26,6 +28,8 @@ def fresh() -> dict[str, str]:
 
 
 def resolve(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and set(value) == {"$text", "times"}:  # a long value, not written out
+        return str(resolve(value["$text"], variables)) * int(value["times"])
     if isinstance(value, dict):
         return {resolve(k, variables): resolve(v, variables) for k, v in value.items()}
     if isinstance(value, list):

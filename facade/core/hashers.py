@@ -43,6 +43,10 @@ from passlib.exc import PasswordValueError
 from facade.core import recipes
 
 OWN = "sha256-bcrypt"
+# The tag of a password the legacy server still holds (an import brought the user without a usable hash):
+# nothing matches it here; the first login asks the legacy server (lazy migration) and stores the own scheme.
+AWAITING = "upstream:"
+HELD_ELSEWHERE = frozenset({AWAITING[:-1]})  # tags that hold no hash at all: no password verifies against them
 
 # Work caps, so that no imported value can make a login stall: each keeps one check within
 # about 2 s on a 2-core AMD EPYC VM (measured there: bcrypt cost 14 1.5 s; PBKDF2-SHA256
@@ -527,6 +531,7 @@ SCHEMES: dict[str, Scheme] = {
     "shiro": Scheme(Format(_shiro_verify, _shiro_read)),
     "spring": Scheme(Format(_spring_verify, _spring_read)),
     "recipe": Scheme(Format(_recipe_verify, _recipe_read)),
+    AWAITING[:-1]: Scheme(Format(lambda password, payload: False, lambda payload: "")),
 }
 
 
@@ -713,6 +718,7 @@ IMPORTS: dict[str, Entry] = {
     "recipe": Entry(_recipe_imported, required=frozenset({"value", "recipe"}), optional=frozenset({"inputs"}),
                     check=_recipe_check),
     "plain": Entry(_plain_imported),
+    AWAITING[:-1]: Entry(lambda spec: AWAITING, required=frozenset()),
     **{digest: Entry(functools.partial(_digest_imported, digest), optional=frozenset({"salt", "salt_position"}),
                      check=functools.partial(_digest_check, digest)) for digest in recipes.DIGESTS},
 }

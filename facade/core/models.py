@@ -38,6 +38,9 @@ class Session:
     device_info: str | None  # what that client said of the device: JSON object text
     created_at: float
     expires_at: float
+    # The holder's account as it was read to check this session, when it was: an operation on the
+    # holder's profile in the same request need not read it again. Not part of the session's identity.
+    holder: object | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

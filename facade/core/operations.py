@@ -16,6 +16,7 @@ from typing import Any, Callable
 from facade.core.outcomes import Outcome
 
 _MARK = "__facade_operation__"
+_WRITES = "__facade_writes__"
 
 # Parameters the engine fills itself, never from the wire.
 SESSION = "session"   # the caller's Session, found through the dialect's session carrier
@@ -23,13 +24,17 @@ ORIGIN = "origin"     # the name of the dialect serving the request
 APP = "app"           # the app id the request was checked against, or None
 CLIENT = "client"     # the client's address (behind trusted proxies, the one they name)
 FLOW = "flow"         # the secret of the client's live flow, or None
-ENGINE_SUPPLIED = (SESSION, ORIGIN, APP, CLIENT, FLOW)
+LEGACY = "legacy"     # the legacy server that checks a login the core cannot yet (a LegacyLogin), or None
+ENGINE_SUPPLIED = (SESSION, ORIGIN, APP, CLIENT, FLOW, LEGACY)
 
 
-def operation(*raises: type[Outcome]) -> Callable[[Callable], Callable]:
-    """Declares a core method an operation that may raise exactly the outcomes ``raises``."""
+def operation(*raises: type[Outcome], writes: bool = False) -> Callable[[Callable], Callable]:
+    """Declares a core method an operation that may raise exactly the outcomes ``raises``. ``writes``:
+    it changes what a user holds or sends them something (a registration, a code, a reset), so doing
+    it twice, once here and once on a legacy server, is not harmless. A login opens a session only."""
     def mark(fn: Callable) -> Callable:
         setattr(fn, _MARK, frozenset(kind.id for kind in raises))
+        setattr(fn, _WRITES, writes)
         return fn
     return mark
 
@@ -46,6 +51,7 @@ class Signature:
     result: type | None
     hints: dict[str, Any]
     raises: frozenset[str] = frozenset()  # the outcome ids it may raise
+    writes: bool = False  # see operation()
 
     @property
     def accepted(self) -> frozenset[str]:
@@ -88,4 +94,5 @@ def _signature(name: str, method: Callable) -> Signature:
         result=None if result is type(None) else result,
         hints=hints,
         raises=declared_outcomes(method),
+        writes=getattr(method, _WRITES),
     )

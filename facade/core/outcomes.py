@@ -26,6 +26,12 @@ class Internal(Outcome):
     id = "internal"
 
 
+class UpstreamUnavailable(Internal):
+    """The legacy server a request needed did not answer in time, answered what cannot be read, or is
+    given a rest after failing (its circuit is open)."""
+    id = "upstream_unavailable"
+
+
 class InvalidInput(Outcome):
     id = "invalid_input"
 

@@ -31,6 +31,7 @@ DEFAULT_ROUNDS = 12
 # What an account's password becomes when someone who proved its phone or address takes it over:
 # no password matches it (the prover sets one by a reset).
 DISABLED = "disabled:"
+AWAITING = hashers.AWAITING  # the legacy server still holds the password (lazy migration)
 # Hashing threads run this much nicer than the event loop's: under a login storm the loop still gets
 # the core first, so cheap requests stay quick, and idle cores still run hashes at full speed.
 HASH_NICENESS = 10
@@ -69,7 +70,7 @@ class PasswordHasher:
             self._slots.release()
 
     async def verify(self, password: str, stored: str) -> bool:
-        if stored.startswith(DISABLED):
+        if stored.startswith((DISABLED, AWAITING)):
             await self.waste_time(password)  # a disabled password costs what a wrong one does
             return False
         self.checks += 1

@@ -16,10 +16,11 @@ import os
 import secrets
 import string
 import time
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from facade.core import identifiers, images, passwords, profile
+from facade.core import identifiers, images, migration, passwords, profile
 from facade.core.apps import Apps
 from facade.core.codes import DEFAULT_POLICY, HOUR, Checked, CodePolicy, Codes, Notifier, Purpose, SendPurpose
 from facade.core import ids
@@ -31,10 +32,10 @@ from facade.core.outcomes import (TAKEN, CodeAttemptsExceeded, CodeExpired, Code
                                   ConfigKeyInvalid, ConfigValueTooLarge, DeliveryFailed, InvalidEmail, InvalidImage,
                                   InvalidInput, InvalidParameter, InvalidPhone, InvalidUsername, LoginThrottled,
                                   MissingParameter, NoSuchUser, NotLoggedIn, OutOfOrder, Outcome, PasswordMismatch,
-                                  RateLimited, TokenInvalid, WeakPassword, WrongPassword)
+                                  RateLimited, TokenInvalid, UpstreamUnavailable, WeakPassword, WrongPassword)
 from facade.core.passwords import PasswordHasher
-from facade.core.ports import (Account, File, Identifier, NewAccount, NewSession, ProfileChange, Store, Taken,
-                               Work)
+from facade.core.ports import (Account, File, Identifier, LegacyLogin, NewAccount, NewSession, ProfileChange, Store,
+                               Taken, Work)
 from facade.core.throttle import LoginThrottle
 
 # An outcome an operation did not declare is a bug in its declaration (the loader trusts them): logged
@@ -91,6 +92,7 @@ class UserCore:
         self.apps = Apps(store, clock)
         self.flows = Flows(store, clock)
         self._decoding = asyncio.Semaphore(DECODERS)
+        self._migration = migration.Migration(store, hasher, clock)
 
     async def call(self, name: str, arguments: dict[str, Any], step: FlowStep | None = None) -> Any:
         """Runs operation ``name``; on success ``step`` changes the client's flow in the same transaction."""
@@ -115,7 +117,7 @@ class UserCore:
             await self.flows.apply(work, step, result)
         return result
 
-    @operation(*SHAPES, PasswordMismatch, WeakPassword, *TAKEN.values(), *CODE_FAILURES)
+    @operation(*SHAPES, PasswordMismatch, WeakPassword, *TAKEN.values(), *CODE_FAILURES, writes=True)
     async def register(self, *, password: str, username: str | None = None,
                        phone: str | None = None, email: str | None = None, contact: str | None = None,
                        password_confirmation: str | None = None, nickname: str | None = None,
@@ -196,12 +198,14 @@ class UserCore:
             if await work.files.claimed(name):
                 raise InvalidParameter("someone's avatar already")
 
-    @operation(*SHAPES, NoSuchUser, WrongPassword, LoginThrottled)
+    @operation(*SHAPES, NoSuchUser, WrongPassword, LoginThrottled, UpstreamUnavailable)
     async def login(self, *, identifier: str, password: str, ttl: int | None = None,
                     origin: str = "", app: str | None = None, client: str | None = None,
-                    device_key: str | None = None, device_info: dict[str, Any] | None = None) -> LoggedIn:
+                    device_key: str | None = None, device_info: dict[str, Any] | None = None,
+                    legacy: LegacyLogin | None = None) -> LoggedIn:
         """``device_key`` and ``device_info`` are kept with the session, for clients that name their
-        device. Throttled per account and per ``client`` before any password is checked."""
+        device. Throttled per account and per ``client`` before any password is checked. ``legacy``: the
+        server that still holds users not yet here (facade/core/migration.py)."""
         lifetime = self._lifetime(ttl)
         info = None if device_info is None else json.dumps(device_info)  # escaped: a lone surrogate can be stored
         device = {"device_key": _bounded(device_key, "device key"), "device_info": _bounded(info, "device info")}
@@ -211,6 +215,9 @@ class UserCore:
         first = named[0] if named else None
         attempt = self._throttle.attempt(typed, first and first.id, _names(first), client)
         await self._throttle.count(attempt)
+        if legacy is not None and migration.wanted(named) and await self._migration.run(
+                legacy, identifier, wanted, password, named):
+            named = await self._named(wanted)
         if not named:
             await self._hasher.waste_time(password)
             raise NoSuchUser()
@@ -234,7 +241,7 @@ class UserCore:
         current = await work.users.get(account.id)
         return current is None or current.password_hash != account.password_hash
 
-    @operation(*SHAPES, NoSuchUser, *CODE_FAILURES)
+    @operation(*SHAPES, NoSuchUser, *CODE_FAILURES, writes=True)
     async def login_by_code(self, *, target: str, code: str, ttl: int | None = None,
                             origin: str = "", app: str | None = None) -> LoggedIn:
         lifetime = self._lifetime(ttl)
@@ -246,7 +253,7 @@ class UserCore:
             await self._prove(work, account, identifier, checked)
             return await self._finish(work, await self._open_session(work, account, lifetime, origin, app))
 
-    @operation(*SHAPES, PasswordMismatch, WeakPassword, NoSuchUser, *CODE_FAILURES)
+    @operation(*SHAPES, PasswordMismatch, WeakPassword, NoSuchUser, *CODE_FAILURES, writes=True)
     async def reset_password(self, *, target: str, code: str, password: str, origin: str = "") -> None:
         """Sets a new password and ends every session of that user, wherever it was opened, legacy
         tokens included: one transaction, so no crash can leave the new password with old sessions alive."""
@@ -325,7 +332,7 @@ class UserCore:
             raise InvalidParameter(f"session lifetime {ttl} is not positive")
         return min(ttl, self._ttl_max)
 
-    @operation(NotLoggedIn, TokenInvalid)
+    @operation(NotLoggedIn, TokenInvalid, writes=True)
     async def logout(self, *, session: Session) -> None:
         async with self._store.write() as work:
             await work.sessions.revoke(session.id, self._clock())
@@ -344,7 +351,7 @@ class UserCore:
             return
         await self._check_free(claimed)
 
-    @operation(*SHAPES, *TAKEN.values(), NoSuchUser, RateLimited, DeliveryFailed)
+    @operation(*SHAPES, *TAKEN.values(), NoSuchUser, RateLimited, DeliveryFailed, writes=True)
     async def send_code(self, *, target: str, purpose: SendPurpose, length: int = 6, origin: str = "",
                         client: str | None = None, disclosed: bool = False) -> CodeSent:
         """A code to a phone (SMS) or e-mail address. For 'register' the target must
@@ -377,7 +384,7 @@ class UserCore:
             async with self._store.write() as work:
                 await work.flows.end(flow_id(step.started))
 
-    @operation(*SHAPES, *CODE_FAILURES)
+    @operation(*SHAPES, *CODE_FAILURES, writes=True)
     async def verify_code(self, *, purpose: Purpose, code: str, target: str | None = None, origin: str = "") -> None:
         """Marks the code right, for a later step to spend (``register(verified_code=True)``); raises
         code_invalid, code_expired or code_attempts_exceeded. Without ``target``: a code this dialect
@@ -387,7 +394,7 @@ class UserCore:
         async with self._store.write() as work:
             return await self._finish(work, None)
 
-    @operation(InvalidImage, InvalidParameter, RateLimited)
+    @operation(InvalidImage, InvalidParameter, RateLimited, writes=True)
     async def store_avatar(self, *, image: bytes, filename: str = "", flow: str | None = None,
                            client: str | None = None) -> StoredFile:
         """Keeps an image under a name this server makes; InvalidImage unless it is one, or if
@@ -428,7 +435,7 @@ class UserCore:
     async def get_profile(self, *, session: Session) -> Profile:
         return Profile(user=_user(await self._owner(session)))
 
-    @operation(MissingParameter, InvalidParameter, InvalidEmail, TokenInvalid)
+    @operation(MissingParameter, InvalidParameter, InvalidEmail, TokenInvalid, writes=True)
     async def update_profile(self, *, session: Session, nickname: str | None = None, gender: int | None = None,
                              birthday: int | None = None, contact_email: str | None = None,
                              extra: str | None = None) -> Profile:
@@ -445,7 +452,7 @@ class UserCore:
                 raise TokenInvalid("no such user")
             return await self._finish(work, Profile(user=_user(account)))
 
-    @operation(MissingParameter, InvalidParameter, ConfigKeyInvalid, ConfigValueTooLarge, ConfigFull, TokenInvalid)
+    @operation(MissingParameter, InvalidParameter, ConfigKeyInvalid, ConfigValueTooLarge, ConfigFull, TokenInvalid, writes=True)
     async def set_config(self, *, session: Session, key: str, value: str) -> None:
         """Stores a string under the user's own key; raises config_full beyond the key limit,
         counted under a claim on the user, so concurrent writes cannot pass it together."""
@@ -464,6 +471,8 @@ class UserCore:
             return ConfigValue(key=key, value=await work.config.get(session.user_id, key))
 
     async def _owner(self, session: Session) -> Account:
+        if isinstance(session.holder, Account):  # read a moment ago, to check the session
+            return session.holder
         async with self._store.read() as work:
             account = await work.users.get(session.user_id)
         if account is None:  # the account went away under a live session
@@ -484,7 +493,7 @@ class UserCore:
             account = await work.users.get(session.user_id) if owner is not None else None
         if owner is not None and (account is None or not owner.is_shown_by(account)):
             raise TokenInvalid("the token's audience does not hold its session")
-        return session
+        return session if account is None else dataclasses.replace(session, holder=account)
 
     async def legacy_session(self, token: str, owner: Holder, expires_at: float, app: str | None,
                              origin: str) -> Session:

@@ -162,10 +162,11 @@ class Route:
     max_body_bytes: int | None = None  # this route's own body limit (an upload's is larger)
     flow: FlowEffects | None = None
     validator: Validator | None = None
-    response_schema: dict[str, Any] | None = None  # what validator checks, kept whole for the dialect's document
     supplied: tuple[str, ...] = ()  # engine-filled arguments the operation takes
     cookie: str | None = None  # "issue" or "clear": what success does to the session cookie
     raises: frozenset[str] = frozenset()  # every outcome id this route may answer: its operation's and the engine's
+    writes: bool = False  # its operation writes (see facade.core.operations.operation)
+    schema: Validator | None = None  # its response schema, compiled even when responses are not validated
 
     def matches(self, inputs: Inputs) -> bool:
         return all(c.holds(inputs) for c in self.conditions)
@@ -251,7 +252,6 @@ class Dialect:
     routes: list[Route]
     session: Carrier | None = None
     validator: Validator | None = None
-    response_schema: dict[str, Any] | None = None
     app: AppCredentials | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     flow_cookie: dict[str, Any] | None = None  # the cookie naming the client's flow
@@ -259,6 +259,7 @@ class Dialect:
     ids: dict[str, IdSpec] = field(default_factory=dict)
     url_space: tuple[str, ...] = ()  # path prefixes whose unserved paths get no_route / wrong_method
     about: dict[str, Any] = field(default_factory=dict)  # real server, document, departures: documentation
+    schema: Validator | None = None  # the response schema, compiled even when responses are not validated
 
     def owns(self, path: str) -> int:
         """How long a prefix of ``path`` is in this dialect's URL space (0: none)."""

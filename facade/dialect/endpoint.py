@@ -10,31 +10,57 @@ from aiohttp import web
 
 from facade.core.flows import FLOW_TTL, FlowStep
 from facade.core.models import Session
-from facade.core.operations import APP, CLIENT, FLOW, ORIGIN, SESSION
+from facade.core.operations import APP, CLIENT, FLOW, LEGACY, ORIGIN, SESSION
+from facade.core.ports import LegacyLogin
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
 from facade.dialect.declarations import IDS, PARAMS, Dialect, Route
 from facade.dialect.files import add_static
 from facade.dialect.responses import clear_cookie, respond, set_cookie
-from facade.dialect.sources import Inputs
+from facade.dialect.sources import Inputs, raw_body
 from facade.dialect.templates import render
-from facade.keys import APP_ID, BODIES, CLIENTS, CODECS, CORE, DIALECT, ROUTE
+from facade.keys import APP_ID, BODIES, CLIENTS, CODECS, CORE, DIALECT, METRICS, MIRROR, ROUTE, UPSTREAMS
+from facade.upstream.client import PROXY as PROXIED
+from facade.upstream.client import respond as respond_as
+from facade.upstream.config import LOGIN, PROXY, SERVE, Upstream
+from facade.upstream.migrate import ByLegacyServer
+from facade.upstream.relay import call_of
 
 
 class Endpoint:
-    def __init__(self, dialect: Dialect, routes: list[Route]) -> None:
+    def __init__(self, dialect: Dialect, routes: list[Route], upstream: Upstream | None = None) -> None:
         self.dialect = dialect
         self.routes = routes
+        self.upstream = upstream
         self._body_limit = max((r.max_body_bytes or 0 for r in routes), default=0) or None
         self._supplied: dict[str, Callable[[web.Request, Inputs], Awaitable[Any]]] = {
-            SESSION: self._session, ORIGIN: self._origin, APP: self._app, CLIENT: self._client, FLOW: self._flow_secret}
+            SESSION: self._session, ORIGIN: self._origin, APP: self._app, CLIENT: self._client, FLOW: self._flow_secret,
+            LEGACY: self._legacy}
+        modes = {upstream.mode_of(route) for route in routes} if upstream else {SERVE}
+        self._proxied_unread = modes == {PROXY}  # nothing here is the facade's to read
+        # The body's bytes as sent are kept where they may go to the legacy server too.
+        self._keep_raw = upstream is not None and (modes != {SERVE} or (
+            upstream.lazy_migration and any(route.operation == LOGIN for route in routes)))
 
     async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect
         async with request.app[BODIES].held(request, self._body_limit):
+            if self._proxied_unread:
+                if len(self.routes) == 1:  # for the metrics, and for the route's own error if the server fails
+                    request[ROUTE] = self.routes[0]
+                return await self._proxy(request, await raw_body(request, request.app[BODIES], self._body_limit))
             return await self._answer(request)
+
+    async def _proxy(self, request: web.Request, body: bytes) -> web.Response:
+        """The legacy server's answer, byte for byte."""
+        relay = request.app[UPSTREAMS][self.dialect.name]
+        return respond_as(await relay.client.send(call_of(request, body), PROXIED))
 
     async def _answer(self, request: web.Request) -> web.Response:
         inputs, route = await self._prepare(request)
+        if self.upstream is not None and self.upstream.mode_of(route) == PROXY:
+            return await self._proxy(request, inputs.raw or b"")
+        if self.upstream is not None and self.upstream.mirrors(route):
+            request[MIRROR] = call_of(request, inputs.raw or b"")
         # The session before the parameters: a caller who is not logged in learns nothing more.
         supplied = {name: await self._supplied[name](request, inputs) for name in route.supplied}
         wire = route.arguments(inputs)
@@ -52,7 +78,7 @@ class Endpoint:
     async def _prepare(self, request: web.Request) -> tuple[Inputs, Route]:
         if len(self.routes) == 1:  # known before the body is read, so even an unreadable one gets the route's error
             request[ROUTE] = self.routes[0]
-        inputs = await Inputs.read(request, request.app[BODIES], self._body_limit)
+        inputs = await Inputs.read(request, request.app[BODIES], self._body_limit, keep_raw=self._keep_raw)
         if self.dialect.app is not None:  # before anything else: an unknown app learns nothing
             app_id, secret = self.dialect.app.read(inputs)
             await request.app[CORE].apps.check(app_id, secret)
@@ -111,6 +137,14 @@ class Endpoint:
     async def _flow_secret(self, request: web.Request, inputs: Inputs) -> str | None:
         return self._flow_cookie_value(request) if inputs.flow_live else None
 
+    async def _legacy(self, request: web.Request, inputs: Inputs) -> LegacyLogin | None:
+        """The legacy server, for a login the core cannot check yet (lazy migration): sent this very request."""
+        if self.upstream is None or not self.upstream.lazy_migration:
+            return None
+        relay, route = request.app[UPSTREAMS][self.dialect.name], request[ROUTE]
+        return ByLegacyServer(relay.client, call_of(request, inputs.raw or b""), self.dialect, route,
+                              relay.reading(route), request.app[METRICS])
+
     def _context(self, request: web.Request, result: Any) -> dict[str, Any]:
         context = _fields(result)
         if "user" in context:
@@ -135,15 +169,15 @@ def _clear(response: web.Response, cookie: dict[str, Any], result: Any, context:
 COOKIE_EFFECTS = {"issue": _issue, "clear": _clear}
 
 
-def add_routes(app: web.Application, dialects: list[Dialect]) -> None:
-    """Every dialect's routes, and the core's files it serves."""
+def add_routes(app: web.Application, dialects: list[Dialect], upstreams: dict[str, Upstream] | None = None) -> None:
+    """Every dialect's routes, and the core's files it serves; ``upstreams``: by dialect, its legacy server."""
     for dialect in dialects:
         grouped: dict[tuple[str, str], list[Route]] = {}
         for route in dialect.routes:
             for method, path in route.served():
                 grouped.setdefault((method, path), []).append(route)
         for (method, path), routes in grouped.items():
-            handle = Endpoint(dialect, routes).handle
+            handle = Endpoint(dialect, routes, (upstreams or {}).get(dialect.name)).handle
             app.router.add_route(method, path, handle)
             if method == "GET" and ("HEAD", path) not in grouped:  # as HTTP servers commonly do
                 app.router.add_route("HEAD", path, handle)

@@ -20,7 +20,7 @@ from facade import yamlfile
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidInput, InvalidParameter,
                                   MalformedBody, MissingParameter, NotLoggedIn, Outcome, OutOfOrder, Overloaded,
-                                  TokenInvalid, UnsupportedMediaType)
+                                  TokenInvalid, UnsupportedMediaType, UpstreamUnavailable)
 from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.sources import DEFAULT_SOURCES
@@ -35,10 +35,10 @@ SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"
 LIFETIME = "ttl"  # the operations' name for a session lifetime in seconds
 # What the engine itself may answer on a route, besides its operation's outcomes: reading the request
-# on any route, the session where the route takes one, the app where the dialect checks one, the
-# flow where the route reads one.
+# on any route, a legacy server the config proxies any route to, the session where the route takes
+# one, the app where the dialect checks one, the flow where the route reads one.
 ENGINE_OUTCOMES = (Internal, InvalidInput, MissingParameter, InvalidParameter, MalformedBody, UnsupportedMediaType,
-                   BodyTooLarge, Overloaded)
+                   BodyTooLarge, Overloaded, UpstreamUnavailable)
 SESSION_OUTCOMES = (NotLoggedIn, TokenInvalid)
 APP_OUTCOMES = (AppInvalid,)
 FLOW_OUTCOMES = (OutOfOrder,)
@@ -83,6 +83,7 @@ class _Loader:
         self.validate = validate
         self.schema = jsonschema.Draft202012Validator(_mapping_schema())
         self._schemas: dict[str, dict[str, Any]] = {}  # response schemas by name, each read and checked once
+        self._checkers: dict[str, Any] = {}
 
     def dialect(self, file: Path) -> Dialect:
         raw = self._read(file)
@@ -116,8 +117,8 @@ class _Loader:
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
-            validator=self._validator(raw.get("schemas", {}).get("response")),
-            response_schema=self._schema(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
+            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
+            schema=self._checker(raw.get("schemas", {}).get("response")),
             settings=settings, flow_cookie=raw.get("flow", {}).get("cookie"),
             static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())), ids=id_specs,
             url_space=_as_tuple(raw.get("url_space", ())), about=raw.get("about", {}))
@@ -131,8 +132,14 @@ class _Loader:
         schema = self._load_schema(name)  # loaded even when not validating: a bad name fails now
         return jsonschema.Draft202012Validator(schema) if self.validate else None
 
-    def _schema(self, name: str | None) -> dict[str, Any] | None:
-        return None if name is None else self._load_schema(name)
+    def _checker(self, name: str | None) -> Any:
+        """The schema whether or not responses are validated: what a legacy server's answers are checked
+        against before anything in them is trusted."""
+        if name is None:
+            return None
+        if name not in self._checkers:
+            self._checkers[name] = jsonschema.Draft202012Validator(self._load_schema(name))
+        return self._checkers[name]
 
     def _load_schema(self, name: str) -> dict[str, Any]:
         if name not in self._schemas:
@@ -188,7 +195,8 @@ class _Loader:
             outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", dialect.settings,
                                     route_level=True),
             validator=self._validator(raw.get("response_schema")) or dialect.validator,
-            response_schema=self._schema(raw.get("response_schema")) or dialect.response_schema)
+            schema=self._checker(raw.get("response_schema")) or dialect.schema,
+            writes=signature.writes)
         route.raises = _answerable(route, signature, dialect)
         _check_outcomes(route, signature)
         return route

@@ -228,7 +228,7 @@ class _Builder:
             yield from ((route, outcome) for outcome in _kinds(route.raises - READING))
 
     def _response(self, status: int, answers: "_Answers") -> dict[str, Any]:
-        schemas = [self._schema_ref(r.response_schema) for r in answers.routes if r.response_schema is not None]
+        schemas = [self._schema_ref(r.schema.schema) for r in answers.routes if r.schema is not None]
         schemas = list({json.dumps(s): s for s in schemas}.values())
         schema: dict[str, Any] | None = schemas[0] if len(schemas) == 1 else ({"anyOf": schemas} if schemas else None)
         if schema is not None and not answers.all_enveloped:

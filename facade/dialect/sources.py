@@ -21,9 +21,11 @@ from email.utils import collapse_rfc2231_value
 from typing import Any, AsyncIterator, Callable
 from urllib.parse import parse_qsl
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.base_protocol import BaseProtocol
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.multipart import BadContentDispositionHeader
+from aiohttp.streams import StreamReader
 from multidict import MultiDict, MultiDictProxy
 
 from facade.core.outcomes import BodyTimeout, BodyTooLarge, MalformedBody, Overloaded, UnsupportedMediaType
@@ -77,10 +79,13 @@ class Inputs:
         self.json: dict[str, Any] = {}
         self.flow: dict[str, Any] = {}  # what the client's flow holds, for dialects that keep one
         self.flow_live = False  # whether the client's flow was live when the request began
+        self.raw: bytes | None = None  # the body's bytes as sent, when asked for (to send them on unchanged)
 
     @classmethod
-    async def read(cls, request: web.Request, limits: BodyLimits, limit: int | None = None) -> "Inputs":
-        """``limit``: a route's own body limit, above or below the server's."""
+    async def read(cls, request: web.Request, limits: BodyLimits, limit: int | None = None,
+                   keep_raw: bool = False) -> "Inputs":
+        """``limit``: a route's own body limit, above or below the server's. ``keep_raw``: keep the body's
+        bytes as sent in ``raw``, besides the parameters read from them."""
         body = request.clone(client_max_size=limit) if limit else request
         inputs = cls(request, body)
         if (request.content_length or 0) > body.client_max_size:
@@ -90,7 +95,7 @@ class Inputs:
         if request.body_exists:
             try:
                 async with asyncio.timeout(limits.timeout):
-                    await inputs._read_body(limits)
+                    await inputs._read_body(limits, keep_raw)
             except web.HTTPRequestEntityTooLarge:
                 raise BodyTooLarge() from None
             except TimeoutError:
@@ -103,15 +108,18 @@ class Inputs:
                 raise MalformedBody(type(error).__name__) from None
         return inputs
 
-    async def _read_body(self, limits: BodyLimits) -> None:
+    async def _read_body(self, limits: BodyLimits, keep_raw: bool) -> None:
         body = self._body
         kind = body.content_type
+        if keep_raw:  # aiohttp keeps what read() read: the form and JSON parsers below read it again
+            self.raw = await body.read()
         if kind == FORM:  # parsed here, not by request.post(), which skips GET bodies
             text = (await body.read()).decode(body.charset or "utf-8")
             self.form = MultiDictProxy(MultiDict(parse_qsl(text, keep_blank_values=True,
                                                            max_num_fields=limits.parameters)))
         elif kind == MULTIPART:
-            self.multipart = await _multipart(body, limits.parts)
+            reader = await body.multipart() if self.raw is None else _replayed(body, self.raw)
+            self.multipart = await _multipart(reader, body.client_max_size, limits.parts)
         elif kind == "application/json" or kind.endswith("+json"):
             self.json = _json_object(await body.read())
         elif await body.read():
@@ -119,6 +127,23 @@ class Inputs:
 
     def get(self, source: str, name: str) -> Any:
         return SOURCES[source](self, name)
+
+
+async def raw_body(request: web.Request, limits: BodyLimits, limit: int | None = None) -> bytes:
+    """The body's bytes as sent, unparsed (to send on to a legacy server), within the same bounds of size
+    and time as a body read for parameters."""
+    body = request.clone(client_max_size=limit) if limit else request
+    if (request.content_length or 0) > body.client_max_size:
+        raise BodyTooLarge()
+    try:
+        async with asyncio.timeout(limits.timeout):
+            return await body.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyTooLarge() from None
+    except TimeoutError:
+        raise BodyTimeout(f"not received in {limits.timeout} s") from None
+    except (HttpProcessingError, ConnectionError) as error:
+        raise MalformedBody(type(error).__name__) from None
 
 
 @dataclass(frozen=True)
@@ -130,15 +155,24 @@ class Upload:
     filename: str | None
 
 
-async def _multipart(body: web.Request, parts: int) -> MultiDictProxy:
+def _replayed(body: web.Request, raw: bytes) -> MultipartReader:
+    """A multipart reader over bytes already read."""
+    loop = asyncio.get_running_loop()
+    stream = StreamReader(BaseProtocol(loop), 2 ** 16, loop=loop)
+    stream.feed_data(raw)
+    stream.feed_eof()
+    return MultipartReader(body.headers, stream)
+
+
+async def _multipart(reader: MultipartReader, size: int, parts: int) -> MultiDictProxy:
     """Fields as text and files as Uploads, read into memory part by part: at most ``parts`` parts (each
     costs a fraction of a millisecond of parsing) and the body limit's bytes in all. A part's own
     Content-Encoding or Content-Transfer-Encoding is never applied (a compressed part would be a bomb
     too): no legacy client sent one."""
     read: MultiDict = MultiDict()
-    room = body.client_max_size
+    room = size
     seen = 0
-    async for part in await body.multipart():
+    async for part in reader:
         seen += 1
         if seen > parts:
             raise ValueError(f"more than {parts} parts")
@@ -148,7 +182,7 @@ async def _multipart(body: web.Request, parts: int) -> MultiDictProxy:
         while chunk := await part.read_chunk():
             room -= len(chunk)
             if room < 0:
-                raise web.HTTPRequestEntityTooLarge(max_size=body.client_max_size, actual_size=body.client_max_size)
+                raise web.HTTPRequestEntityTooLarge(max_size=size, actual_size=size)
             data += chunk
         name, filename = _disposition(part.headers.get("Content-Disposition", ""))
         if name is not None:

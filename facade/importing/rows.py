@@ -101,7 +101,7 @@ def _password(users: Users, row: Row) -> str:
     spec = {key: value if key == "scheme" else
             {name: part.of(row) for name, part in value.items()} if isinstance(value, dict) else value.of(row)
             for key, value in users.password.items()}
-    if spec["value"] is None:
+    if "value" in spec and spec["value"] is None:
         raise RowError("password: empty")
     try:
         return users.hashed(spec)

@@ -76,7 +76,7 @@ def _placeholders(count: int, start: int = 1) -> str:
 
 
 def _record(cls: type[T], row: Row | None) -> T | None:
-    return None if row is None else cls(**{f.name: row[f.name] for f in fields(cls)})
+    return None if row is None else cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
 
 
 def _insert(table: str, cls: type, copies: dict[str, str] | None = None, *, with_id: bool = False) -> str:
