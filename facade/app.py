@@ -12,6 +12,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from facade import notify
+from facade.api_docs import add_docs
 from facade.client_address import ClientAddress, networks
 from facade.config import Config, ConfigError
 from facade.core import UserCore
@@ -80,6 +81,7 @@ def init_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(relays(legacy))
     app.router.add_get(HEALTH, health)
     app.router.add_get(METRICS_PATH, scrape)
+    add_docs(app)
     app.router.add_get(SHADOW_PATH, shadow_report)
     add_routes(app, dialects, legacy)
     app.on_response_prepare.append(_no_sniffing)

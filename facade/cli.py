@@ -1,4 +1,4 @@
-"""The ``facade`` command: serve, check, init, apps, import, contract, shadow, about."""
+"""The ``facade`` command: serve, check, init, apps, import, contract, shadow, about, openapi."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from facade import config as configuration
-from facade import logs, metrics, serving, workers
+from facade import api_docs, logs, metrics, serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
                                                              "answer differed")
     shadow_report.add_argument("--url", default="http://127.0.0.1:8080", help="the server's base URL")
     shadow_report.add_argument("--json", action="store_true", help="print the report as the server gave it")
+    document = commands.add_parser("openapi", parents=[common], help="write a dialect's OpenAPI 3.1 document, "
+                                                                     "made from its mapping (default: to stdout)")
+    document.add_argument("dialect")
+    document.add_argument("--out", metavar="FILE", help="write it to FILE instead")
     load = commands.add_parser("import", parents=[common], help="bring a legacy source's users, sessions or app "
                                                                 "keys in, as a description file says")
     load.add_argument("description", help="the description (YAML; see the README)")
@@ -356,4 +360,22 @@ def about_text(dialects: list) -> str:
     return "".join(out)
 
 
-COMMANDS = {"about": about, "apps": apps, "check": check, "contract": contract, "import": import_, "serve": serve}
+def openapi(config: configuration.Config, args: argparse.Namespace) -> int:
+    dialects = {dialect.name: dialect for dialect in load_config_dialects(config)}
+    if args.dialect not in dialects:
+        print(f"facade: openapi: no dialect {args.dialect!r} is served (have: {', '.join(dialects)})", file=sys.stderr)
+        return 2
+    written = api_docs.text(dialects[args.dialect])
+    if args.out is None:
+        sys.stdout.write(written)
+        return 0
+    try:
+        Path(args.out).write_text(written, encoding="utf-8")
+    except OSError as error:
+        print(f"facade: openapi: {error.strerror}: {args.out}", file=sys.stderr)
+        return 2
+    return 0
+
+
+COMMANDS = {"about": about, "apps": apps, "check": check, "contract": contract, "import": import_, "openapi": openapi,
+            "serve": serve}

@@ -28,6 +28,7 @@ HASHER: web.AppKey["PasswordHasher"] = web.AppKey("hasher")
 METRICS: web.AppKey["Metrics"] = web.AppKey("metrics")
 BODIES: web.AppKey["BodyLimits"] = web.AppKey("bodies")
 UPSTREAMS: web.AppKey[dict[str, "Relay"]] = web.AppKey("upstreams")  # by dialect name: those with an upstream
+DOCUMENTS: web.AppKey[dict[str, bytes]] = web.AppKey("documents")  # each dialect's OpenAPI text, made when asked
 
 # Per-request values set by the engine, read by the error middleware.
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

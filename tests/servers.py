@@ -43,10 +43,10 @@ class Served:
         self.log = ""
 
     def printed(self) -> str:
-        """What the server has printed so far."""
-        self._output.flush()
-        self._output.seek(0)
-        return self._output.read()
+        """What the server has printed so far. Read at an offset, not by seeking: the server shares this
+        file's position, so a seek while it runs would make it write over what it printed before."""
+        descriptor = self._output.fileno()
+        return os.pread(descriptor, os.fstat(descriptor).st_size, 0).decode("utf-8", "replace")
 
     async def healthy(self, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
