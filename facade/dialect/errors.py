@@ -71,8 +71,8 @@ async def outcome_responses(request: web.Request, handler: Handler) -> web.Strea
     except Exception as error:
         kind = Internal
         log.exception("unexpected error")
-        if driver_error(error):
-            request[STORE_ERROR] = driver_error(error)
+        if failed := driver_error(error):
+            request[STORE_ERROR] = failed
     request[OUTCOME] = kind.id
     dialect = request.get(DIALECT)
     if dialect is None:

@@ -127,10 +127,8 @@ class _Loader:
         return dialect
 
     def _validator(self, name: str | None) -> Any:
-        if name is None:
-            return None
-        schema = self._load_schema(name)  # loaded even when not validating: a bad name fails now
-        return jsonschema.Draft202012Validator(schema) if self.validate else None
+        checker = self._checker(name)  # made even when not validating: a bad name fails now
+        return checker if self.validate else None
 
     def _checker(self, name: str | None) -> Any:
         """The schema whether or not responses are validated: what a legacy server's answers are checked
