@@ -14,7 +14,10 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
+
 from facade import config as configuration
+from facade import yamlfile
 from facade import api_docs, logs, metrics, serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
@@ -25,6 +28,7 @@ from facade.contract.runner import Target
 from facade.contract.runner import run as run_cases
 from facade.core.apps import Apps
 from facade.core.ports import Store
+from facade.dialect import upgrade as upgrading
 from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
 from facade.keys import DIALECTS
 from facade.importing import description as descriptions
@@ -88,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
                                                                      "made from its mapping (default: to stdout)")
     document.add_argument("dialect")
     document.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+    upgrade = commands.add_parser("upgrade-mapping", help="rewrite mappings in the first mapping language as "
+                                                          "version 2 (the leading comment becomes the description)")
+    upgrade.add_argument("files", nargs="+", metavar="FILE")
+    upgrade.add_argument("--write", action="store_true", help="replace each file (default: print to stdout)")
     load = commands.add_parser("import", parents=[common], help="bring a legacy source's users, sessions or app "
                                                                 "keys in, as a description file says")
     load.add_argument("description", help="the description (YAML; see the README)")
@@ -102,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return init(args)
     if args.command == "shadow":  # asks a running server: no config of its own
         return shadow(args)
+    if args.command == "upgrade-mapping":  # rewrites files: no config of its own
+        return upgrade_mappings(args)
     overrides = list(args.overrides)
     if getattr(args, "host", None):
         overrides.append(f"server.host={args.host}")
@@ -374,6 +384,31 @@ def openapi(config: configuration.Config, args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"facade: openapi: {error.strerror}: {args.out}", file=sys.stderr)
         return 2
+    return 0
+
+
+def upgrade_mappings(args: argparse.Namespace) -> int:
+    for name in args.files:
+        path = Path(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+            raw = yamlfile.safe_load(text)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            print(f"facade: {path}: cannot read: {error}", file=sys.stderr)
+            return 2
+        if not isinstance(raw, dict) or "routes" not in raw:
+            print(f"facade: {path}: not a mapping (no 'routes')", file=sys.stderr)
+            return 2
+        if raw.get("version") == 2:
+            print(f"facade: {path}: already version 2", file=sys.stderr)
+            continue
+        written = upgrading.dump(upgrading.upgrade(raw, upgrading.leading_comment(text)))
+        if args.write:
+            path.write_text(written, encoding="utf-8")
+            print(f"facade: {path}: rewritten as version 2; comments other than the leading block are not kept; "
+                  f"check it with 'facade check'", file=sys.stderr)
+        else:
+            sys.stdout.write(written)
     return 0
 
 

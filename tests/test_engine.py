@@ -131,3 +131,16 @@ async def test_a_login_may_issue_the_session_cookie_and_a_logout_clear_it(probe,
     assert logout.headers.getall("Set-Cookie") == [
         'sid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/probe']
     assert rows("SELECT revoked_at IS NOT NULL AS revoked FROM sessions") == [{"revoked": 1}]
+
+
+async def test_a_header_may_pick_between_routes_on_one_path(probe, rows):
+    """'when' reads where its entry says: the header X-Kind picks the name check; the same words in
+    the query pick nothing, and the route without 'when' answers."""
+    await register(probe)
+    taken_name = await probe.get("/probe/check", params={"v": "zhang"}, headers={"X-Kind": "name"})
+    await expect(taken_name, 409, '{"result": "0003"}')
+    free_name = await probe.get("/probe/check", params={"v": "li"}, headers={"X-Kind": "name"})
+    await expect(free_name, 200, '{"result": "0000", "message": "a name", "data": null}')
+    in_the_query = await probe.get("/probe/check", params={"v": "zhang", "X-Kind": "name"})
+    await expect(in_the_query, 200, '{"result": "0000", "message": "a phone", "data": null}')
+    assert len(rows("SELECT * FROM users")) == 1

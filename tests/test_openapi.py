@@ -153,6 +153,49 @@ async def test_the_mappings_about_is_the_documents_description(client, name):
         assert f"- {item}" in description
 
 
+def place_descriptions(operation: dict) -> list[str]:
+    texts = [p.get("description", "") for p in operation.get("parameters", ())]
+    for content in operation.get("requestBody", {}).get("content", {}).values():
+        texts += [prop.get("description", "") for prop in content["schema"]["properties"].values()]
+    return texts
+
+
+def example_summaries(operation: dict) -> list[str]:
+    return [example["summary"] for response in operation["responses"].values()
+            for content in response.get("content", {}).values() for example in content.get("examples", {}).values()]
+
+
+@pytest.mark.parametrize("name", NAMES)
+async def test_every_description_in_the_mapping_reaches_the_document(client, name):
+    """The legacy decisions a mapping records as descriptions are what a client team reads: the
+    dialect's and its settings' in the document's description, a route's in each of its operations, a
+    parameter's wherever it travels, an outcome entry's beside the example answer it describes."""
+    dialect = BY_NAME[name]
+    document = await fetched(client, name)
+    info = document["info"]["description"]
+    assert dialect.description and dialect.description in info
+    for note in dialect.setting_notes.values():
+        assert note in info
+    every_summary = [s for _, _, op in operations(document) for s in example_summaries(op)]
+    for outcome_id, entry in dialect.outcomes.items():
+        if "description" in entry:
+            assert any(entry["description"] in text for text in [*every_summary, info]), outcome_id
+    described = 0  # parameter descriptions checked: every shipped mapping has some
+    for route in dialect.routes:
+        for method, path in route.served():
+            operation = document["paths"][openapi_path(path)][method.lower()]
+            assert route.description in operation["description"], route.label
+            for param in (*route.params, *route.checks):
+                if param.description and param.sources != ("flow",):
+                    assert any(param.description in text for text in place_descriptions(operation)), param.name
+                    described += 1
+            for outcome_id, entry in route.outcomes.items():
+                if "description" in entry:
+                    assert any(entry["description"] in s for s in example_summaries(operation)), outcome_id
+    assert all(route.description for route in dialect.routes), "every shipped route says what it decided"
+    assert described
+
+
 async def test_an_unknown_dialect_has_no_document_and_no_page(client):
     for url in ("/_facade/openapi/nope.json", "/_facade/docs/nope"):
         response = await client.get(url)

@@ -12,7 +12,7 @@ from jsonschema.protocols import Validator
 
 from facade.core import ids
 from facade.core.outcomes import InvalidParameter, MissingParameter, OutOfOrder, Outcome
-from facade.dialect.sources import DEFAULT_SOURCES, Inputs
+from facade.dialect.sources import Inputs
 from facade.dialect.templates import render
 from facade.dialect.transforms import to_str
 
@@ -20,7 +20,8 @@ ABSENT = object()
 PARAMS = "params"  # templates' name for the route's own parameters (``$params.password``)
 IDS = "ids"  # templates' name for the dialect's ids of the user the operation returns (``$ids.userId``)
 BODY, AS, SUCCESS = "body", "as", "success"  # an outcome entry's keys beside its slots, and what 'as' may say
-OWN_KEYS = (BODY, AS)
+DESCRIPTION = "description"
+OWN_KEYS = (BODY, AS, DESCRIPTION)
 FACTS = ("status", "method", "path", "timestamp")  # what an outcome's own body may name besides slots
 
 
@@ -37,7 +38,8 @@ class Param:
     names: tuple[str, ...] = ()  # wire names tried in order (login by "uname" or else "phone")
     match: re.Pattern[str] | None = None  # the value is this pattern's one group in the text sent
     confirm: str | None = None  # a wire parameter that, when sent, must say the same as this value
-    known: str | None = None  # a flow value this wire value must be (an upload this flow made)
+    confirm_sources: tuple[str, ...] = ()  # where 'confirm' is read: the dialect's parameters' places
+    description: str = ""
 
     def extract(self, inputs: Inputs) -> Any:
         """The value for the core, ABSENT if optional and not sent; raises outcomes."""
@@ -55,16 +57,11 @@ class Param:
         return value
 
     def _confirm(self, inputs: Inputs, value: Any) -> None:
-        """The wire's side and the flow's side of a value must agree: with 'confirm', when the
-        wire sends its side; with 'known', always (a value the flow never held is refused)."""
+        """The wire's side and the flow's side of a value must agree when the wire sends its side."""
         if self.confirm is not None:
-            said = read(inputs, DEFAULT_SOURCES, self.confirm)
+            said = read(inputs, self.confirm_sources, self.confirm)
             if said is not None and self.convert(said) != value:
                 raise InvalidParameter(f"{self.confirm} does not say what {self.name} does")
-        if self.known is not None:
-            held = inputs.flow.get(self.known)
-            if held is None or self.convert(held) != value:
-                raise InvalidParameter(f"{self.name} is not what this flow holds as {self.known}")
 
     def convert(self, raw: Any) -> Any:
         value = raw
@@ -167,6 +164,7 @@ class Route:
     raises: frozenset[str] = frozenset()  # every outcome id this route may answer: its operation's and the engine's
     writes: bool = False  # its operation writes (see facade.core.operations.operation)
     schema: Validator | None = None  # its response schema, compiled even when responses are not validated
+    description: str = ""
 
     def matches(self, inputs: Inputs) -> bool:
         return all(c.holds(inputs) for c in self.conditions)
@@ -177,7 +175,7 @@ class Route:
 
     @cached_property
     def uses_flow(self) -> bool:
-        return self.flow is not None or any("flow" in p.sources or p.known for p in (*self.params, *self.checks))
+        return self.flow is not None or any("flow" in p.sources for p in (*self.params, *self.checks))
 
     def arguments(self, inputs: Inputs) -> dict[str, Any]:
         for check in self.checks:
@@ -260,6 +258,9 @@ class Dialect:
     url_space: tuple[str, ...] = ()  # path prefixes whose unserved paths get no_route / wrong_method
     about: dict[str, Any] = field(default_factory=dict)  # real server, document, departures: documentation
     schema: Validator | None = None  # the response schema, compiled even when responses are not validated
+    reads: tuple[str, ...] = ()  # where a parameter is read when its entry names no place
+    description: str = ""
+    setting_notes: dict[str, str] = field(default_factory=dict)  # each setting's description
 
     def owns(self, path: str) -> int:
         """How long a prefix of ``path`` is in this dialect's URL space (0: none)."""
@@ -282,13 +283,17 @@ class Dialect:
         entry = self._entry(outcome, route)
         if entry.get(AS) == SUCCESS and route is not None:
             return (*self.success_body(route, {}), True)
-        slots = {**self.failure.slots, **self.outcomes["default"], **(route.failure if route else {}),
+        slots = {**self.failure.slots, **(route.failure if route else {}),
                  **{k: v for k, v in entry.items() if k not in OWN_KEYS}}
         status = slots.pop("status", self.failure.status)
         if BODY in entry:
             return status, render(entry[BODY], {**slots, **(facts or {}), "status": status}), False
         body = route.failure_template if route and route.failure_template is not None else self.failure.body
         return status, render(body, slots), True
+
+    def entry_note(self, outcome: type[Outcome], route: Route | None) -> str:
+        """The description of the entry that says ``outcome`` on ``route``, if it has one."""
+        return self._entry(outcome, route).get(DESCRIPTION, "")
 
     def _entry(self, outcome: type[Outcome], route: Route | None) -> dict[str, Any]:
         """The most specific entry for this outcome: its own id before its

@@ -23,10 +23,10 @@ from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, 
                                   TokenInvalid, UnsupportedMediaType, UpstreamUnavailable)
 from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
-from facade.dialect.sources import DEFAULT_SOURCES
 from facade.dialect.templates import check_refs, compile_template
-from facade.dialect.transforms import TRANSFORMS, to_str
+from facade.dialect.transforms import FILENAME, TRANSFORMS, TYPES, to_str
 
+VERSION = 2  # of the mapping language; 'facade upgrade-mapping' rewrites version 1
 PACKAGE = Path(__file__).resolve().parents[1]  # the installed facade package, with its data
 ENGINE_SCHEMAS = PACKAGE / "schemas"
 SHIPPED_MAPPINGS = PACKAGE / "mappings"
@@ -100,6 +100,9 @@ class _Loader:
             raw = yamlfile.safe_load(file.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise MappingError(str(file), FILE_LEVEL, f"not valid YAML: {_yaml_reason(error)}") from None
+        if isinstance(raw, dict) and raw.get("version") != VERSION:
+            raise MappingError(str(file), FILE_LEVEL, f"mapping language version {raw.get('version', 1)}, not "
+                               f"{VERSION}: 'facade upgrade-mapping FILE' rewrites it")
         error = _deepest(jsonschema.exceptions.best_match(self.schema.iter_errors(raw)))
         if error is not None:
             raise MappingError(str(file), _route_at(raw, error.absolute_path), _schema_reason(error))
@@ -107,21 +110,27 @@ class _Loader:
 
     def _build(self, file: Path, raw: dict[str, Any]) -> Dialect:
         style = raw["json"]
-        settings = _settings(raw.get("settings", {}), self.settings.get(file.stem, {}), file.stem)
+        declared = raw.get("settings", {})
+        settings = _settings({k: v["default"] for k, v in declared.items()}, self.settings.get(file.stem, {}),
+                             file.stem)
         success, failure = (_envelope(raw["envelope"][k], k, settings) for k in ("success", "failure"))
-        outcomes = _outcome_table(raw["outcomes"], failure, "outcomes", settings)
+        outcomes = _outcome_table(raw["outcomes"], failure, "outcomes", settings, dialect_level=True)
         id_specs = {name: IdSpec(f"{file.stem}.{name}", spec["from"], spec["type"])
                     for name, spec in raw.get("ids", {}).items()}
-        carrier = _carrier(raw.get("session"), id_specs)
+        extensions = raw.get("extensions", {})
+        reads = _as_tuple(raw["parameters"]["in"])
+        carrier = _carrier(raw.get("session"), id_specs, extensions.get("session_cookie"))
         dialect = Dialect(
             name=file.stem, file=str(file),
             style=JsonStyle(SEPARATORS[style["separators"]], style["ascii"], style["content_type"]),
             success=success, failure=failure, outcomes=outcomes, routes=[], session=carrier,
-            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app")),
+            validator=self._validator(raw.get("schemas", {}).get("response")), app=_app(raw.get("app"), reads),
             schema=self._checker(raw.get("schemas", {}).get("response")),
-            settings=settings, flow_cookie=raw.get("flow", {}).get("cookie"),
-            static=tuple((s["path"], s["serves"]) for s in raw.get("static", ())), ids=id_specs,
-            url_space=_as_tuple(raw.get("url_space", ())), about=raw.get("about", {}))
+            settings=settings, flow_cookie=extensions.get("flow", {}).get("cookie"),
+            static=tuple((s["path"], s["serves"]) for s in extensions.get("static", ())), ids=id_specs,
+            url_space=_as_tuple(raw.get("url_space", ())), about=raw.get("about", {}), reads=reads,
+            description=raw.get("description", ""),
+            setting_notes={k: v["description"] for k, v in declared.items() if "description" in v})
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_dispatch(dialect.routes)
         return dialect
@@ -157,7 +166,7 @@ class _Loader:
 
     def _route(self, raw: dict[str, Any], dialect: Dialect) -> Route:
         paths = _as_tuple(raw["path"])
-        label = f"{'|'.join(_as_tuple(raw['method']))} {paths[0]} ({raw['name']})"
+        label = f"{'|'.join(_as_tuple(raw['method']))} {paths[0]} ({raw['id']})"
         if any(p.startswith(RESERVED) for p in paths):
             raise _RouteError(label, f"paths under {RESERVED} are reserved for the facade itself")
         try:
@@ -169,32 +178,37 @@ class _Loader:
         signature = self.signatures.get(raw["operation"])
         if signature is None:
             raise ValueError(f"unknown operation {raw['operation']!r} (have: {', '.join(sorted(self.signatures))})")
-        params = tuple(_param(target, spec, paths) for target, spec in raw.get("params", {}).items())
-        checks = tuple(_param(name, {"name": name, **spec}, paths) for name, spec in raw.get("checks", {}).items())
+        entries = raw.get("parameters", ())
+        params = (*(_fixed(target, value) for target, value in raw.get("fixed", {}).items()),
+                  *(_param(e, paths, dialect.reads) for e in entries if "binds" in e))
+        checks = tuple(_param(e, paths, dialect.reads) for e in entries if "binds" not in e)
+        _check_bound_once(params)
         _check_arguments(signature, params, dialect)
         _check_lifetimes(params, self.session_ttl_max)
-        data = compile_template(raw.get("data"), dialect.settings)
+        success, failure = raw.get("success", {}), raw.get("failure", {})
+        data = compile_template(success.get("data"), dialect.settings)
         targets = {p.target for p in params}
         known = lambda path: (_result_has(signature, path) or _is_param(path, targets)  # noqa: E731
                               or _is_id(path, dialect, signature))
         check_refs(data, known)
-        flow = _flow_effects(raw.get("flow"), dialect, known, params)
-        success, failure = raw.get("success", {}), raw.get("failure", {})
-        _check_slots(success, dialect.success, "success")
-        _check_slots(failure, dialect.failure, "failure")
-        failure_template = _failure_template(raw.get("failure_body"), dialect)
-        _check_cookie(raw.get("cookie"), signature, dialect)
+        extensions = raw.get("extensions", {})
+        flow = _flow_effects(extensions.get("flow"), dialect, known, params)
+        success_slots, failure_slots = success.get("slots", {}), failure.get("slots", {})
+        _check_slots(success_slots, dialect.success, "success.slots")
+        _check_slots(failure_slots, dialect.failure, "failure.slots")
+        failure_template = _failure_template(failure.get("body"), dialect)
+        cookie = extensions.get("session_cookie")
+        _check_cookie(cookie, signature, dialect)
         route = Route(
-            name=raw["name"], methods=_as_tuple(raw["method"]), paths=paths, operation=raw["operation"], label=label,
-            conditions=tuple(_condition(n, v) for n, v in raw.get("when", {}).items()),
-            params=params, checks=checks, success=success, failure=failure, data=data, flow=flow,
+            name=raw["id"], methods=_as_tuple(raw["method"]), paths=paths, operation=raw["operation"], label=label,
+            conditions=tuple(_condition(c, dialect.reads) for c in raw.get("when", ())),
+            params=params, checks=checks, success=success_slots, failure=failure_slots, data=data, flow=flow,
             failure_template=failure_template, max_body_bytes=raw.get("max_body_bytes"),
-            supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=raw.get("cookie"),
-            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", dialect.settings,
-                                    route_level=True),
-            validator=self._validator(raw.get("response_schema")) or dialect.validator,
-            schema=self._checker(raw.get("response_schema")) or dialect.schema,
-            writes=signature.writes)
+            supplied=tuple(sorted(signature.accepted & set(ENGINE_SUPPLIED))), cookie=cookie,
+            outcomes=_outcome_table(raw.get("outcomes", {}), dialect.failure, "outcomes", dialect.settings),
+            validator=self._validator(success.get("schema")) or dialect.validator,
+            schema=self._checker(success.get("schema")) or dialect.schema,
+            writes=signature.writes, description=raw.get("description", ""))
         route.raises = _answerable(route, signature, dialect)
         _check_outcomes(route, signature)
         return route
@@ -232,18 +246,18 @@ def _envelope(raw: dict[str, Any], which: str, settings: dict[str, Any]) -> Enve
     return Envelope(raw["status"], slots, body)
 
 
-def _app(raw: dict[str, Any] | None) -> AppCredentials | None:
+def _app(raw: dict[str, Any] | None, reads: tuple[str, ...]) -> AppCredentials | None:
     if raw is None:
         return None
-    where = {part: (raw[part]["name"], _as_tuple(raw[part].get("in", DEFAULT_SOURCES))) for part in ("id", "secret")}
+    where = {part: (raw[part]["name"], _as_tuple(raw[part].get("in", reads))) for part in ("id", "secret")}
     return AppCredentials(**where)
 
 
 def _flow_effects(raw: dict[str, Any] | None, dialect: Dialect, known: Any,
                   params: tuple[Param, ...]) -> FlowEffects | None:
-    uses_flow = raw is not None or any("flow" in p.sources or p.known for p in params)
+    uses_flow = raw is not None or any("flow" in p.sources for p in params)
     if uses_flow and dialect.flow_cookie is None:
-        raise ValueError("uses a flow but the mapping declares no 'flow'")
+        raise ValueError("uses a flow but the mapping declares no extensions.flow")
     if raw is None:
         return None
     keep = compile_template(raw.get("keep"), dialect.settings)
@@ -271,8 +285,11 @@ def _settings(declared: dict[str, Any], chosen: dict[str, Any], dialect: str) ->
     return {**declared, **chosen}
 
 
-def _carrier(session: dict[str, Any] | None, id_specs: dict[str, IdSpec]) -> Carrier | None:
+def _carrier(session: dict[str, Any] | None, id_specs: dict[str, IdSpec],
+             cookie: dict[str, Any] | None) -> Carrier | None:
     if session is None:
+        if cookie is not None:
+            raise ValueError("extensions.session_cookie: the mapping declares no 'session' for it to carry")
         return None
     audience = session.get("audience")
     if audience is not None and audience not in id_specs:
@@ -281,7 +298,7 @@ def _carrier(session: dict[str, Any] | None, id_specs: dict[str, IdSpec]) -> Car
     if (audience is None) != (session["token"] != "jwt_hs256"):
         raise ValueError("session.audience: a jwt_hs256 token names its holder by one of the mapping's ids, "
                          "and no other token does")
-    return Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"], session.get("cookie"),
+    return Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"], cookie,
                    id_specs.get(audience))
 
 
@@ -303,15 +320,16 @@ def _check_slots(entry: dict[str, Any], envelope: Envelope, where: str) -> None:
 
 
 def _outcome_table(raw: dict[str, Any], failure: Envelope, where: str, settings: dict[str, Any],
-                   route_level: bool = False) -> dict[str, dict[str, Any]]:
-    if route_level and "default" in raw:
-        raise ValueError(f"{where}: 'default' belongs in the dialect's outcomes, not a route's")
+                   dialect_level: bool = False) -> dict[str, dict[str, Any]]:
     table = {}
     for outcome_id, entry in raw.items():
         here = f"{where}.{outcome_id}"
-        if outcome_id != "default" and outcome_id not in OUTCOMES:
+        if outcome_id == "default":
+            raise ValueError(f"{where}: no outcome is called 'default': envelope.failure.slots hold what every "
+                             f"failure says unless an entry says otherwise")
+        if outcome_id not in OUTCOMES:
             raise ValueError(f"{where}: unknown outcome {outcome_id!r}")
-        if AS in entry and not route_level:
+        if AS in entry and dialect_level:
             raise ValueError(f"{here}: 'as' belongs in a route's outcomes, which have a success to answer with")
         _check_slots({k: v for k, v in entry.items() if k not in OWN_KEYS}, failure, here)
         own = {BODY: _own_body(entry[BODY], failure, here, settings)} if BODY in entry else {}
@@ -333,31 +351,55 @@ def _as_tuple(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _param(target: str, spec: dict[str, Any], paths: tuple[str, ...]) -> Param:
-    sources = _as_tuple(spec.get("in", DEFAULT_SOURCES))
-    names = _as_tuple(spec.get("name", ()))
+def _fixed(target: str, value: Any) -> Param:
+    return Param(target=target, name=None, sources=(), const=value)
+
+
+def _param(spec: dict[str, Any], paths: tuple[str, ...], reads: tuple[str, ...]) -> Param:
+    names = _as_tuple(spec["name"])
+    target = spec.get("binds", names[0])
+    sources = _as_tuple(spec.get("in", reads))
     variables = [re.compile(r"\{%s(:[^}]*)?\}" % re.escape(n)) for n in names]
     # Some paths may lack the variable when other sources can carry it (an optional trailing segment).
     needed = all if sources == ("path",) else any
     if "path" in sources and not needed(v.search(p) for p in paths for v in variables):
         where = "a path has no" if needed is all else "no path has"
-        raise ValueError(f"parameter {target!r} is read from the path but {where} {{{names[0] if names else ''}}}")
+        raise ValueError(f"parameter {names[0]!r} is read from the path but {where} {{{names[0]}}}")
     choose = spec.get("choose")
     if choose is not None and not all(isinstance(k, str) for k in choose):
-        raise ValueError(f"parameter {target!r}: 'choose' keys must be quoted strings (\"true\", not true)")
-    default = () if "flow" in sources else ("str",)  # a flow holds the server's own values, already parsed
-    transforms = _as_tuple(spec["transform"]) if "transform" in spec else default
-    match = re.compile(spec["match"]) if "match" in spec else None
-    if match is not None and match.groups != 1:
-        raise ValueError(f"parameter {target!r}: 'match' needs exactly one group, has {match.groups}")
+        raise ValueError(f"parameter {names[0]!r}: 'choose' keys must be quoted strings (\"true\", not true)")
+    extract = re.compile(spec["extract"]) if "extract" in spec else None
+    if extract is not None and extract.groups != 1:
+        raise ValueError(f"parameter {names[0]!r}: 'extract' needs exactly one group, has {extract.groups}")
     param = Param(
-        target=target, name=names[0] if names else None, names=names, sources=sources, match=match,
-        confirm=spec.get("confirm"), known=spec.get("known"),
-        required=spec.get("required", True),
-        transforms=tuple(TRANSFORMS[t] for t in transforms), default=spec.get("default", ABSENT),
-        choose=choose, const=spec.get("const", ABSENT))
+        target=target, name=names[0], names=names, sources=sources, match=extract, confirm=spec.get("confirm"),
+        confirm_sources=tuple(s for s in reads if s != "flow"), required=spec.get("required", True),
+        transforms=_conversions(spec, names[0]), default=spec.get("default", ABSENT),
+        choose=choose, description=spec.get("description", ""))
     _check_default(param)
     return param
+
+
+def _conversions(spec: dict[str, Any], name: str) -> tuple[Any, ...]:
+    """The wire type's conversion, then the transforms in the order listed. A file is its bytes unless
+    the entry asks for its name."""
+    kind = spec.get("type", "string")
+    transforms = _as_tuple(spec.get("transform", ()))
+    if kind == "file":
+        if set(transforms) - {FILENAME}:
+            raise ValueError(f"parameter {name!r}: a file takes no transform but {FILENAME!r}")
+        return (TRANSFORMS[FILENAME],) if transforms else (TRANSFORMS[TYPES["file"]],)
+    if FILENAME in transforms:
+        raise ValueError(f"parameter {name!r}: {FILENAME!r} needs type: file")
+    return (TRANSFORMS[TYPES[kind]], *(TRANSFORMS[t] for t in transforms))
+
+
+def _check_bound_once(params: tuple[Param, ...]) -> None:
+    seen: set[str] = set()
+    for param in params:
+        if param.target in seen:
+            raise ValueError(f"operation argument {param.target!r} is bound twice (fixed, or two parameters)")
+        seen.add(param.target)
 
 
 def _check_default(param: Param) -> None:
@@ -369,10 +411,11 @@ def _check_default(param: Param) -> None:
         raise ValueError(f"parameter {param.target!r}: default {param.default!r} fails: {error.detail}") from None
 
 
-def _condition(name: str, expected: Any) -> Condition:
-    if isinstance(expected, dict):
-        return Condition(name, DEFAULT_SOURCES, present=expected["present"])
-    return Condition(name, DEFAULT_SOURCES, equals=to_str(expected))
+def _condition(raw: dict[str, Any], reads: tuple[str, ...]) -> Condition:
+    sources = _as_tuple(raw.get("in", reads))
+    if "present" in raw:
+        return Condition(raw["name"], sources, present=raw["present"])
+    return Condition(raw["name"], sources, equals=to_str(raw["equals"]))
 
 
 def _check_arguments(signature: Signature, params: tuple[Param, ...], dialect: Dialect) -> None:
@@ -418,9 +461,10 @@ def _check_cookie(effect: str | None, signature: Signature, dialect: Dialect) ->
     if effect is None:
         return
     if dialect.session is None or dialect.session.cookie is None:
-        raise ValueError(f"cookie: {effect!r} needs a 'session.cookie' in the mapping")
+        raise ValueError(f"extensions.session_cookie: {effect!r} needs the dialect's extensions.session_cookie")
     if effect == "issue" and not _result_has(signature, ("token",)):
-        raise ValueError(f"cookie: 'issue' needs an operation that returns a token; {signature.name!r} does not")
+        raise ValueError(f"extensions.session_cookie: 'issue' needs an operation that returns a token; "
+                         f"{signature.name!r} does not")
 
 
 def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
@@ -471,7 +515,7 @@ def _route_at(raw: Any, location: Any) -> str:
     if len(parts) >= 2 and parts[0] == "routes" and isinstance(raw, dict):
         route = raw["routes"][parts[1]]
         if isinstance(route, dict):
-            return f"{route.get('method', '?')} {route.get('path', '?')} ({route.get('name', '?')})"
+            return f"{route.get('method', '?')} {route.get('path', '?')} ({route.get('id', '?')})"
         return f"routes[{parts[1]}]"
     return FILE_LEVEL
 

@@ -100,17 +100,23 @@ ABOUT_PARTS = (("follows_real_server", "Follows the real server"), ("follows_doc
 def _about(dialect: Dialect) -> str:
     """The mapping's 'about', and what every answer shares, as Markdown."""
     about = dialect.about
-    out = [f"Real source: {about.get('real', 'not recorded')}."]
+    out = [dialect.description] if dialect.description else []
+    out.append(f"Real source: {about.get('real', 'not recorded')}.")
     for key, title in ABOUT_PARTS:
         if about.get(key):
             out.append(f"**{title}:**\n\n" + "\n".join(f"- {item}" for item in about[key]))
+    if dialect.setting_notes:
+        out.append("**Settings** (config `dialects.%s.<name>`):\n\n" % dialect.name + "\n".join(
+            f"- `{name}` (now `{json.dumps(dialect.settings[name], ensure_ascii=False)}`): {note}"
+            for name, note in dialect.setting_notes.items()))
     out.append(f"Every answer is `{dialect.style.content_type}`; the examples show each body as its bytes.")
     if dialect.url_space:
         spaces = ", ".join(f"`{p}`" for p in dialect.url_space)
         lines = [f"Any other path or method under {spaces}:"]
         for outcome in UNMATCHED:
             status, body, _ = dialect.failure_body(outcome, None, EXAMPLE_FACTS)
-            lines.append(f"- {outcome.id}: HTTP {status} `{_text(dialect, body)}`")
+            note = dialect.entry_note(outcome, None)
+            lines.append(f"- {outcome.id}: HTTP {status} `{_text(dialect, body)}`" + (f" {note}" if note else ""))
         out.append("\n".join(lines))
     return "\n\n".join(out)
 
@@ -190,6 +196,8 @@ class _Builder:
             if len(routes) > 1 and not route.conditions:
                 head += ", otherwise"
             lines.append(head + ".")
+            if route.description:
+                lines.append(route.description)
             lines.extend(f"- {note}" for note in _route_notes(route, self.dialect))
         return "\n\n".join(lines)
 
@@ -212,7 +220,7 @@ class _Builder:
             status, body, enveloped = self.dialect.failure_body(outcome, route, EXAMPLE_FACTS)
             owner = route or routes[0]
             answers.setdefault(status, _Answers()).add(_example_name(route, outcome.id, routes), body, enveloped,
-                                                       owner, _outcome_text(outcome))
+                                                       owner, _outcome_text(outcome, self.dialect.entry_note(outcome, route)))
         return {str(status): self._response(status, found) for status, found in sorted(answers.items())}
 
     def _failures(self, routes: list[Route]) -> Iterable[tuple[Route | None, type[Outcome]]]:
@@ -366,9 +374,10 @@ def _example_name(route: Route | None, what: str, routes: list[Route]) -> str:
     return what if route is None or len(routes) == 1 else f"{route.name}: {what}"
 
 
-def _outcome_text(outcome: type[Outcome]) -> str:
+def _outcome_text(outcome: type[Outcome], note: str) -> str:
+    """The outcome's id, what the core means by it, and why the mapping says it so."""
     doc = (outcome.__doc__ or "").strip().split("\n")[0]
-    return f"{outcome.id}" + (f": {doc}" if doc else "")
+    return f"{outcome.id}" + (f": {doc}" if doc else "") + (f" {note}" if note else "")
 
 
 def _condition_text(condition: Any) -> str:
@@ -519,8 +528,8 @@ def _param_note(param: Param, spots: list[tuple[str, str]]) -> str:
         notes.append("One of: " + ", ".join(f"`{k}`" for k in param.choose) + ".")
     if param.confirm:
         notes.append(f"When `{param.confirm}` is also sent, it must say the same.")
-    if param.known:
-        notes.append(f"Must be what this client's flow holds as `{param.known}`.")
+    if param.description:
+        notes.append(param.description)
     return " ".join(notes)
 
 

@@ -38,11 +38,6 @@ _EMPTY: MultiDictProxy = MultiDictProxy(MultiDict())
 # print it as a warning, with the client's bytes in it.
 warnings.filterwarnings("ignore", category=BadContentDispositionHeader)
 
-# Unless a route says otherwise a parameter may arrive in any of these:
-# the old clients did not all send what their documents said.
-DEFAULT_SOURCES = ("query", "form", "multipart", "json")
-
-
 @dataclass
 class BodyLimits:
     """What reading bodies may cost one process (server.* in the config)."""

@@ -1,7 +1,7 @@
 """Response templates: YAML values whose string leaves may refer to data.
 
 A leaf ``"$user.username"`` is replaced by that value from the render
-context, and ``"$user.id|str"`` passes it through a filter from FILTERS
+context, and ``"$user.id|as_text"`` passes it through a filter from FILTERS
 (how a dialect says its ids are strings on the wire); ``"$$x"`` is the
 literal string ``"$x"``; ``{$first: [$user.username, $user.passport, ""]}``
 is the first of its items that is not null (how a dialect fills a field the
@@ -31,10 +31,10 @@ def _epoch_ms(value: Any) -> Any:
     return None if value is None else int(value * 1000)
 
 
-# Output filters; null stays null so a missing value is not turned into "None".
+# Output filters, named apart from the input transforms; null stays null so a missing value is not turned into "None".
 FILTERS: dict[str, Callable[[Any], Any]] = {
-    "str": text_or_none,
-    "epoch_ms": _epoch_ms,  # the core's epoch seconds as the integer milliseconds a JVM client reads
+    "as_text": text_or_none,
+    "as_epoch_ms": _epoch_ms,  # the core's epoch seconds as the integer milliseconds a JVM client reads
 }
 FIRST = "$first"
 JOIN = "$join"

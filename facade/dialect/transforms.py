@@ -1,4 +1,4 @@
-"""Value transforms a mapping may apply to a parameter, in the order it lists them.
+"""What reads a parameter: its wire type's conversion, then the transforms a mapping lists, in order.
 
 Each takes what the wire carried (a string, or a JSON scalar) and returns
 the value the core expects, or raises InvalidParameter.
@@ -118,6 +118,9 @@ def to_phone(value: Any) -> str:
     return identifiers.phone(to_str(value))
 
 
+# A parameter's wire type, by its name in a mapping, as the transform that reads it.
+TYPES = {"string": "str", "integer": "int", "boolean": "bool", "object": "json_object", "file": "file"}
+FILENAME = "filename"  # a file's name instead of its bytes
 TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "str": to_str,
     "int": to_int,
