@@ -28,7 +28,10 @@ from facade.contract.runner import Target
 from facade.contract.runner import run as run_cases
 from facade.core.apps import Apps
 from facade.core.ports import Store
+from facade.core.operations import signatures
+from facade.core.service import UserCore
 from facade.dialect import upgrade as upgrading
+from facade.dialect.reference import operations_text
 from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
 from facade.keys import DIALECTS
 from facade.importing import description as descriptions
@@ -92,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
                                                                      "made from its mapping (default: to stdout)")
     document.add_argument("dialect")
     document.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+    commands.add_parser("operations", help="print, as Markdown, what a mapping may name: each core operation's "
+                                           "arguments, what its templates may write, the outcomes it may raise")
     upgrade = commands.add_parser("upgrade-mapping", help="rewrite mappings in the first mapping language as "
                                                           "version 2 (the leading comment becomes the description)")
     upgrade.add_argument("files", nargs="+", metavar="FILE")
@@ -112,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         return shadow(args)
     if args.command == "upgrade-mapping":  # rewrites files: no config of its own
         return upgrade_mappings(args)
+    if args.command == "operations":  # the core's own: no config of its own
+        print(operations_text(signatures(UserCore)), end="")
+        return 0
     overrides = list(args.overrides)
     if getattr(args, "host", None):
         overrides.append(f"server.host={args.host}")
@@ -402,7 +410,11 @@ def upgrade_mappings(args: argparse.Namespace) -> int:
         if raw.get("version") == 2:
             print(f"facade: {path}: already version 2", file=sys.stderr)
             continue
-        written = upgrading.dump(upgrading.upgrade(raw, upgrading.leading_comment(text)))
+        try:
+            written = upgrading.dump(upgrading.upgrade(raw, upgrading.leading_comment(text)))
+        except upgrading.UpgradeError as error:
+            print(f"facade: {path}: cannot upgrade: {error}", file=sys.stderr)
+            return 2
         if args.write:
             path.write_text(written, encoding="utf-8")
             print(f"facade: {path}: rewritten as version 2; comments other than the leading block are not kept; "

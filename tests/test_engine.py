@@ -81,11 +81,13 @@ async def test_a_bad_number_is_refused_and_nothing_is_written(probe, rows, ttl):
     assert rows.snapshot() == before
 
 
-async def test_an_empty_optional_value_counts_as_not_sent(probe, rows):
+@pytest.mark.parametrize("sent", [{"ttl": ""}, {}])
+async def test_an_empty_value_counts_as_not_sent_and_a_default_needs_no_required(probe, rows, sent):
     await register(probe)
-    await probe.post("/probe/login", json={"who": "zhang", "pw": "pässwörd", "ttl": ""})
+    login = await probe.post("/probe/login", json={"who": "zhang", "pw": "pässwörd", **sent})
+    assert login.status == 200
     [session] = rows("SELECT expires_at - created_at AS lifetime FROM sessions")
-    assert session["lifetime"] == pytest.approx(86400)
+    assert session["lifetime"] == pytest.approx(7200)
 
 
 @pytest.mark.parametrize("ttl", [120, "120"])

@@ -176,6 +176,12 @@ async def test_every_description_in_the_mapping_reaches_the_document(client, nam
     assert dialect.description and dialect.description in info
     for note in dialect.setting_notes.values():
         assert note in info
+    for spec in dialect.ids.values():
+        assert spec.description in info
+    schemes = json.dumps(document["components"].get("securitySchemes", {}), ensure_ascii=False)
+    for carrier_or_app in (dialect.session, dialect.app):
+        if carrier_or_app is not None and carrier_or_app.description:
+            assert json.dumps(carrier_or_app.description, ensure_ascii=False)[1:-1] in schemes
     every_summary = [s for _, _, op in operations(document) for s in example_summaries(op)]
     for outcome_id, entry in dialect.outcomes.items():
         if "description" in entry:

@@ -12,7 +12,7 @@ import pytest
 from facade.app import load_config_dialects
 from facade.cli import main
 from facade.config import load
-from tests.conftest import CONFIG_FILE, FIXTURES, MAPPINGS
+from tests.conftest import CONFIG_FILE, FIXTURES, MAPPINGS, ROOT
 
 FIRST = FIXTURES / "first_language"
 NAMES = sorted(p.stem for p in FIRST.glob("*.yaml"))
@@ -71,3 +71,50 @@ def test_a_version_2_file_is_left_alone_and_a_non_mapping_refused(tmp_path, caps
     (tmp_path / "config.yaml").write_text("server: {port: 1}\n")
     assert main(["upgrade-mapping", str(tmp_path / "config.yaml")]) == 2
     assert capsys.readouterr().err == f"facade: {tmp_path / 'config.yaml'}: not a mapping (no 'routes')\n"
+
+
+V1_LOGIN = """json: {separators: compact, ascii: false, content_type: application/json}
+envelope:
+  success: {status: 200, body: {code: 0, data: $data}}
+  failure: {status: 200, slots: {msg: failed}, body: {code: 1, msg: $msg}}
+outcomes:
+  default: {msg: busy, status: 500}
+routes:
+  - name: login
+    method: POST
+    path: /x/login
+    operation: login
+    params:
+      identifier: {name: user}
+      password: {name: pw}
+"""
+
+
+def test_a_fallback_status_becomes_the_failure_envelopes_and_the_result_loads(tmp_path, capsys):
+    (tmp_path / "x.yaml").write_text(V1_LOGIN)
+    assert main(["upgrade-mapping", "--write", str(tmp_path / "x.yaml")]) == 0
+    failure = dialect_in(tmp_path, "x").failure
+    assert (failure.status, failure.slots) == (500, {"msg": "busy"})
+
+
+@pytest.mark.parametrize("param, reason", [
+    ("{name: t, transform: [base64, int]}", "transform ['base64', 'int']: version 2 reads the wire type first, then "
+                                            "the transforms; write this one by hand"),
+    ("{name: t, known: t}", "'known' is not in version 2; a flow value is compared with 'confirm' or kept by the "
+                            "route's extensions.flow"),
+])
+def test_what_version_2_says_differently_is_left_to_a_person(tmp_path, capsys, param, reason):
+    (tmp_path / "x.yaml").write_text(V1_LOGIN + f"      ttl: {param}\n")
+    assert main(["upgrade-mapping", "--write", str(tmp_path / "x.yaml")]) == 2
+    assert capsys.readouterr().err == f"facade: {tmp_path / 'x.yaml'}: cannot upgrade: parameter 't': {reason}\n"
+    assert (tmp_path / "x.yaml").read_text() == V1_LOGIN + f"      ttl: {param}\n"
+
+
+def test_the_readme_lists_what_a_mapping_may_name_as_the_core_declares_it(capsys):
+    """'facade operations' reads the core: the README's copy and the core never drift apart."""
+    assert main(["operations"]) == 0
+    printed = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- facade operations: start -->\n", 1)[1].split("<!-- facade operations: end -->", 1)[0]
+    assert shown == printed
+    assert "### login\n\n- `identifier`: text, required\n" in printed and "`$session.expires_at`" in printed

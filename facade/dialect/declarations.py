@@ -40,6 +40,7 @@ class Param:
     confirm: str | None = None  # a wire parameter that, when sent, must say the same as this value
     confirm_sources: tuple[str, ...] = ()  # where 'confirm' is read: the dialect's parameters' places
     description: str = ""
+    gives: frozenset[type] | None = None  # the types it may pass on (None: not known before a request)
 
     def extract(self, inputs: Inputs) -> Any:
         """The value for the core, ABSENT if optional and not sent; raises outcomes."""
@@ -203,6 +204,7 @@ class Carrier:
     token: str
     cookie: dict[str, Any] | None = None
     audience: IdSpec | None = None
+    description: str = ""
 
     def find(self, inputs: Inputs) -> str | None:
         for source, name in self.places:
@@ -217,6 +219,7 @@ class AppCredentials:
     """Where a dialect's calls carry their app id and secret."""
     id: tuple[str, tuple[str, ...]]      # wire name, sources
     secret: tuple[str, tuple[str, ...]]
+    description: str = ""
 
     def read(self, inputs: Inputs) -> tuple[str | None, str | None]:
         """Each as text, or None: a JSON number or list is no credential, and says so as one."""
@@ -231,6 +234,7 @@ class IdSpec:
     namespace: str
     rule: str
     type: str
+    description: str = ""
 
     def of(self, user: Any) -> int | str | None:
         value = ids.shown(user, self.namespace, self.rule)

@@ -15,8 +15,10 @@ from typing import Any
 
 import jsonschema
 import yaml
+from aiohttp import web
 
 from facade import yamlfile
+from facade.dialect import argtypes
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidInput, InvalidParameter,
                                   MalformedBody, MissingParameter, NotLoggedIn, Outcome, OutOfOrder, Overloaded,
@@ -110,13 +112,13 @@ class _Loader:
 
     def _build(self, file: Path, raw: dict[str, Any]) -> Dialect:
         style = raw["json"]
+        _check_charset(style["content_type"])
         declared = raw.get("settings", {})
         settings = _settings({k: v["default"] for k, v in declared.items()}, self.settings.get(file.stem, {}),
                              file.stem)
         success, failure = (_envelope(raw["envelope"][k], k, settings) for k in ("success", "failure"))
         outcomes = _outcome_table(raw["outcomes"], failure, "outcomes", settings, dialect_level=True)
-        id_specs = {name: IdSpec(f"{file.stem}.{name}", spec["from"], spec["type"])
-                    for name, spec in raw.get("ids", {}).items()}
+        id_specs = {name: _id_spec(file.stem, name, spec) for name, spec in raw.get("ids", {}).items()}
         extensions = raw.get("extensions", {})
         reads = _as_tuple(raw["parameters"]["in"])
         carrier = _carrier(raw.get("session"), id_specs, extensions.get("session_cookie"))
@@ -132,6 +134,7 @@ class _Loader:
             description=raw.get("description", ""),
             setting_notes={k: v["description"] for k, v in declared.items() if "description" in v})
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
+        _check_unique_ids(dialect.routes)
         _check_dispatch(dialect.routes)
         return dialect
 
@@ -170,6 +173,8 @@ class _Loader:
         if any(p.startswith(RESERVED) for p in paths):
             raise _RouteError(label, f"paths under {RESERVED} are reserved for the facade itself")
         try:
+            for path in paths:
+                _check_path(path)
             return self._checked_route(raw, paths, label, dialect)
         except ValueError as error:
             raise _RouteError(label, str(error)) from None
@@ -188,7 +193,7 @@ class _Loader:
         success, failure = raw.get("success", {}), raw.get("failure", {})
         data = compile_template(success.get("data"), dialect.settings)
         targets = {p.target for p in params}
-        known = lambda path: (_result_has(signature, path) or _is_param(path, targets)  # noqa: E731
+        known = lambda path: (_result_shows(signature, path) or _is_param(path, targets)  # noqa: E731
                               or _is_id(path, dialect, signature))
         check_refs(data, known)
         extensions = raw.get("extensions", {})
@@ -246,11 +251,28 @@ def _envelope(raw: dict[str, Any], which: str, settings: dict[str, Any]) -> Enve
     return Envelope(raw["status"], slots, body)
 
 
+def _check_charset(content_type: str) -> None:
+    """The engine writes UTF-8: a content type that names another charset would lie to every client."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise ValueError(f"json.content_type: charset {value.strip()} (answers are UTF-8; say utf-8 or none)")
+
+
+TEXT_IDS = ("public_id", "phone")  # ids derived from text: no integer holds a public id or "+86 138…"
+
+
+def _id_spec(dialect: str, name: str, raw: dict[str, Any]) -> IdSpec:
+    if raw["type"] == "integer" and raw["from"] in TEXT_IDS:
+        raise ValueError(f"ids.{name}: {raw['from']} is text, so type integer would fail on every answer")
+    return IdSpec(f"{dialect}.{name}", raw["from"], raw["type"], raw.get("description", ""))
+
+
 def _app(raw: dict[str, Any] | None, reads: tuple[str, ...]) -> AppCredentials | None:
     if raw is None:
         return None
     where = {part: (raw[part]["name"], _as_tuple(raw[part].get("in", reads))) for part in ("id", "secret")}
-    return AppCredentials(**where)
+    return AppCredentials(**where, description=raw.get("description", ""))
 
 
 def _flow_effects(raw: dict[str, Any] | None, dialect: Dialect, known: Any,
@@ -299,7 +321,7 @@ def _carrier(session: dict[str, Any] | None, id_specs: dict[str, IdSpec],
         raise ValueError("session.audience: a jwt_hs256 token names its holder by one of the mapping's ids, "
                          "and no other token does")
     return Carrier(tuple((c["in"], c["name"]) for c in session["carrier"]), session["token"], cookie,
-                   id_specs.get(audience))
+                   id_specs.get(audience), session.get("description", ""))
 
 
 def _is_id(path: tuple[str, ...], dialect: Dialect, signature: Signature) -> bool:
@@ -352,7 +374,7 @@ def _as_tuple(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _fixed(target: str, value: Any) -> Param:
-    return Param(target=target, name=None, sources=(), const=value)
+    return Param(target=target, name=None, sources=(), const=value, gives=frozenset({type(value)}))
 
 
 def _param(spec: dict[str, Any], paths: tuple[str, ...], reads: tuple[str, ...]) -> Param:
@@ -371,18 +393,37 @@ def _param(spec: dict[str, Any], paths: tuple[str, ...], reads: tuple[str, ...])
     extract = re.compile(spec["extract"]) if "extract" in spec else None
     if extract is not None and extract.groups != 1:
         raise ValueError(f"parameter {names[0]!r}: 'extract' needs exactly one group, has {extract.groups}")
+    conversions = _conversions(spec, names[0], sources)
+    _check_choose_keys(spec, names[0])
     param = Param(
         target=target, name=names[0], names=names, sources=sources, match=extract, confirm=spec.get("confirm"),
-        confirm_sources=tuple(s for s in reads if s != "flow"), required=spec.get("required", True),
-        transforms=_conversions(spec, names[0]), default=spec.get("default", ABSENT),
-        choose=choose, description=spec.get("description", ""))
+        confirm_sources=tuple(s for s in reads if s != "flow"), required=spec.get("required", "default" not in spec),
+        transforms=conversions, default=spec.get("default", ABSENT), choose=choose,
+        description=spec.get("description", ""), gives=argtypes.gives(conversions, choose))
     _check_default(param)
     return param
 
 
-def _conversions(spec: dict[str, Any], name: str) -> tuple[Any, ...]:
+CHOOSE_KEYS = {"boolean": ("true", "false"), "integer": None}  # what a key can be, by type (None: digits)
+
+
+def _check_choose_keys(spec: dict[str, Any], name: str) -> None:
+    """A key is the converted value's text: a boolean's is true or false, an integer's its digits."""
+    kind = spec.get("type", "string")
+    if "choose" not in spec or kind not in CHOOSE_KEYS or spec.get("transform"):
+        return
+    for key in spec["choose"]:
+        allowed = CHOOSE_KEYS[kind]
+        if (allowed is not None and key not in allowed) or (allowed is None and not key.lstrip("-").isdigit()):
+            raise ValueError(f"parameter {name!r}: 'choose' key {key!r} can never match a value of type {kind} "
+                             f"(keys are the converted value's text: {', '.join(allowed or ('digits',))})")
+
+
+def _conversions(spec: dict[str, Any], name: str, sources: tuple[str, ...]) -> tuple[Any, ...]:
     """The wire type's conversion, then the transforms in the order listed. A file is its bytes unless
-    the entry asks for its name."""
+    the entry asks for its name. A value only the flow holds is the server's own, kept as it was."""
+    if sources == ("flow",) and "type" not in spec and "transform" not in spec:
+        return ()
     kind = spec.get("type", "string")
     transforms = _as_tuple(spec.get("transform", ()))
     if kind == "file":
@@ -431,6 +472,17 @@ def _check_arguments(signature: Signature, params: tuple[Param, ...], dialect: D
         raise ValueError(f"operation {signature.name!r} needs a session but the mapping declares no 'session'")
     for param in params:
         _check_const(signature, param)
+        _check_type(signature, param)
+
+
+def _check_type(signature: Signature, param: Param) -> None:
+    hint = signature.hints.get(param.target)
+    for kind in param.gives or ():
+        if hint is not None and not argtypes.fits(kind, hint):
+            what = f"parameter {param.name!r}" if param.name else f"fixed {param.target!r}"
+            raise ValueError(f"{what}: operation {signature.name!r} takes {argtypes.described(hint)} as "
+                             f"{param.target!r}, and this gives {argtypes.WORDS.get(kind, kind.__name__)}"
+                             + (" (set its type)" if param.name else ""))
 
 
 def _check_const(signature: Signature, param: Param) -> None:
@@ -467,6 +519,21 @@ def _check_cookie(effect: str | None, signature: Signature, dialect: Dialect) ->
                          f"{signature.name!r} does not")
 
 
+def _result_shows(signature: Signature, path: tuple[str, ...]) -> bool:
+    """A value of the result a template may write: a field, never a whole record (no JSON holds one)."""
+    if not _result_has(signature, path):
+        return False
+    fields, hint = signature.result_fields(), None
+    for part in path:
+        fields, hint = nested_fields(fields[part]), fields[part]
+    if fields:
+        raise ValueError(f"${'.'.join(path)} is a record, not a value: name one of its fields "
+                         f"({', '.join(n for n, h in fields.items() if argtypes.writable(h))})")
+    if not argtypes.writable(hint):
+        raise ValueError(f"${'.'.join(path)} is not a value a template can write")
+    return True
+
+
 def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
     fields = signature.result_fields()
     for part in path:
@@ -474,6 +541,27 @@ def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
             return False
         fields = nested_fields(fields[part])
     return True
+
+
+def _check_unique_ids(routes: list[Route]) -> None:
+    """Logs, metrics, upstream modes and contract cases name a route by its id."""
+    seen: dict[str, Route] = {}
+    for route in routes:
+        earlier = seen.setdefault(route.name, route)
+        if earlier is not route:
+            raise _RouteError(route.label, f"id {route.name!r} is already {earlier.label}'s")
+
+
+def _check_path(path: str) -> None:
+    """The router's own reading of the path, now rather than when serving starts."""
+    try:
+        web.UrlDispatcher().add_route("GET", path, _never)
+    except ValueError as error:
+        raise ValueError(f"path {path!r}: {error}") from None
+
+
+async def _never(request: web.Request) -> web.Response:
+    raise AssertionError("a route made only to check a path is never served")
 
 
 def _check_dispatch(routes: list[Route]) -> None:
@@ -535,4 +623,7 @@ def _yaml_reason(error: Exception) -> str:
 
 def _schema_reason(error: jsonschema.ValidationError) -> str:
     where = ".".join(str(p) for p in error.absolute_path) or "top level"
+    if error.validator == "not":  # jsonschema's own words would quote the schema, not say why
+        why = error.schema.get("description") if isinstance(error.schema, dict) else None
+        return f"{where}: {error.instance!r} is not allowed" + (f": {why}" if why else "")
     return f"{where}: {error.message}"

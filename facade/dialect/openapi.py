@@ -105,6 +105,11 @@ def _about(dialect: Dialect) -> str:
     for key, title in ABOUT_PARTS:
         if about.get(key):
             out.append(f"**{title}:**\n\n" + "\n".join(f"- {item}" for item in about[key]))
+    if dialect.ids:
+        out.append("**Ids** (what a user shows here: an imported legacy id, else one derived from the core):\n\n"
+                   + "\n".join(f"- `{name}` ({spec.type}, else from the core's `{spec.rule}`)"
+                                + (f": {spec.description}" if spec.description else "")
+                                for name, spec in dialect.ids.items()))
     if dialect.setting_notes:
         out.append("**Settings** (config `dialects.%s.<name>`):\n\n" % dialect.name + "\n".join(
             f"- `{name}` (now `{json.dumps(dialect.settings[name], ensure_ascii=False)}`): {note}"
@@ -119,6 +124,10 @@ def _about(dialect: Dialect) -> str:
             lines.append(f"- {outcome.id}: HTTP {status} `{_text(dialect, body)}`" + (f" {note}" if note else ""))
         out.append("\n".join(lines))
     return "\n\n".join(out)
+
+
+def _joined(*texts: str) -> str:
+    return " ".join(t for t in texts if t)
 
 
 def _text(dialect: Dialect, body: Any) -> str:
@@ -329,16 +338,16 @@ class _Builder:
             for source, name in self._token_places():
                 schemes[f"token_{source}_{name}"] = {
                     "type": "apiKey", "in": source, "name": name,
-                    "description": f"The session token ({carrier.token}) a login answered with. Read from, "
-                                   f"in order: {everywhere}."}
+                    "description": _joined(f"The session token ({carrier.token}) a login answered with. Read "
+                                           f"from, in order: {everywhere}.", carrier.description)}
         app = self.dialect.app
         if app is not None:
             for part, (name, sources) in (("id", app.id), ("secret", app.secret)):
                 for place in self._app_places():
                     schemes[f"app_{part}_{place}"] = {
                         "type": "apiKey", "in": place, "name": name,
-                        "description": f"The app's {part}, checked before anything else. Also read from: "
-                                       f"{', '.join(sources)}."}
+                        "description": _joined(f"The app's {part}, checked before anything else. Also read "
+                                               f"from: {', '.join(sources)}.", app.description)}
         found: dict[str, Any] = {}
         if self.schemas:
             found["schemas"] = self.schemas

@@ -21,6 +21,10 @@ TYPES = {"str": "string", "int": "integer", "bool": "boolean", "json_object": "o
 FILTERS = {"str": "as_text", "epoch_ms": "as_epoch_ms"}  # output filters, renamed apart from input transforms
 
 
+class UpgradeError(Exception):
+    """Something version 2 says differently enough that a person must decide it."""
+
+
 def upgrade(raw: dict[str, Any], comment: str = "") -> dict[str, Any]:
     """The version 2 form of a first-language mapping (already parsed)."""
     out: dict[str, Any] = {"version": 2}
@@ -63,8 +67,12 @@ def _dialect_extensions(raw: dict[str, Any]) -> dict[str, Any]:
 def _envelope(raw: dict[str, Any]) -> dict[str, Any]:
     """The first language's outcomes.default was the failure envelope's slots by another name."""
     envelope = {k: dict(v) for k, v in raw.get("envelope", {}).items()}
-    fallback = raw.get("outcomes", {}).get("default") or {}
+    fallback = dict(raw.get("outcomes", {}).get("default") or {})
     if "failure" in envelope and fallback:
+        if "status" in fallback:
+            envelope["failure"]["status"] = fallback.pop("status")
+        if "body" in fallback:
+            raise UpgradeError("outcomes.default has a body of its own: make it envelope.failure.body by hand")
         envelope["failure"]["slots"] = {**envelope["failure"].get("slots", {}), **fallback}
     return envelope
 
@@ -108,6 +116,9 @@ def _condition(name: str, expected: Any) -> dict[str, Any]:
 
 
 def _parameter(name: Any, spec: dict[str, Any], target: str | None) -> dict[str, Any]:
+    if "known" in spec:
+        raise UpgradeError(f"parameter {name!r}: 'known' is not in version 2; a flow value is compared with "
+                           f"'confirm' or kept by the route's extensions.flow")
     entry: dict[str, Any] = {"name": name}
     if target is not None:
         entry["binds"] = target
@@ -116,6 +127,9 @@ def _parameter(name: Any, spec: dict[str, Any], target: str | None) -> dict[str,
     transforms = spec.get("transform", [])
     transforms = [transforms] if isinstance(transforms, str) else list(transforms)
     types = [TYPES[t] for t in transforms if t in TYPES]
+    if any(t in TYPES and t != "str" for t in transforms[1:]):
+        raise UpgradeError(f"parameter {name!r}: transform {transforms}: version 2 reads the wire type first, "
+                           f"then the transforms; write this one by hand")
     if types and types[0] != "string":
         entry["type"] = types[0]
     rest = [t for t in transforms if t not in TYPES]
