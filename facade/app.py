@@ -24,17 +24,16 @@ from facade.core.sweep import Housekeeping
 from facade.core.throttle import Limit, LoginThrottle
 from facade.dialect.declarations import Dialect
 from facade.dialect.endpoint import add_routes
-from facade.dialect.errors import outcome_responses, request_ids
+from facade.dialect.errors import served
 from facade.dialect.loader import load_dialects
 from facade.dialect.sources import BodyLimits
 from facade.dialect.tokens import codecs
 from facade.keys import BODIES, CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, METRICS, STORE
-from facade.metrics import Metrics, measured, scrape
+from facade.metrics import Metrics, scrape
 from facade.serving import SERVER, handler_options
 from facade.store import open_store
 from facade.upstream.config import Upstream, UpstreamError, upstreams
 from facade.upstream.relay import relays
-from facade.upstream.shadow import mirrored
 from facade.upstream.shadow import report as shadow_report
 
 HEALTH, METRICS_PATH, SHADOW_PATH = "/_facade/health", "/_facade/metrics", "/_facade/shadow"
@@ -70,7 +69,7 @@ def init_app(config: Config) -> web.Application:
     """Mappings are loaded and checked here, before anything is served."""
     dialects = load_config_dialects(config)
     legacy = configured_upstreams(config, dialects)
-    app = web.Application(middlewares=[request_ids, measured, mirrored, outcome_responses],
+    app = web.Application(middlewares=[served],
                           client_max_size=config["server.max_body_bytes"], handler_args=handler_options(config))
     app[CONFIG], app[DIALECTS], app[METRICS] = config, dialects, Metrics()
     app[BODIES] = BodyLimits(config["server.read_timeout"], config["server.max_parameters"], config["server.max_parts"],

@@ -9,7 +9,6 @@ once the server knows how many processes it runs.
 from __future__ import annotations
 
 import os
-import time
 
 from aiohttp import web
 
@@ -95,17 +94,6 @@ def forget_process(pid: int) -> None:
     if os.environ.get(MULTIPROCESS_DIR):
         from prometheus_client import multiprocess
         multiprocess.mark_process_dead(pid)
-
-
-@web.middleware
-async def measured(request: web.Request, handler) -> web.StreamResponse:
-    """Counts every answer a dialect gave (not health checks, scrapes or static files) and times it."""
-    started = time.perf_counter()
-    try:
-        return await handler(request)
-    finally:
-        if DIALECT in request:
-            request.app[METRICS].answered(request, time.perf_counter() - started)
 
 
 async def scrape(request: web.Request) -> web.Response:

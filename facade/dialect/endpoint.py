@@ -15,7 +15,7 @@ from facade.core.ports import LegacyLogin
 from facade.core.outcomes import InvalidParameter, MissingParameter, NotLoggedIn
 from facade.dialect.declarations import IDS, PARAMS, Dialect, Route
 from facade.dialect.files import add_static
-from facade.dialect.responses import clear_cookie, respond, set_cookie
+from facade.dialect.responses import answer, clear_cookie, fixed_success, respond, set_cookie
 from facade.dialect.sources import Inputs, raw_body
 from facade.dialect.templates import render
 from facade.keys import APP_ID, BODIES, CLIENTS, CODECS, CORE, DIALECT, METRICS, MIRROR, ROUTE, UPSTREAMS
@@ -31,6 +31,9 @@ class Endpoint:
         self.dialect = dialect
         self.routes = routes
         self.upstream = upstream
+        # Answers that are the same bytes every time, by route: only those with no cookie or flow to set.
+        self._fixed = {id(route): fixed for route in routes if route.cookie is None and route.flow is None
+                       and (fixed := fixed_success(dialect, route)) is not None}
         self._body_limit = max((r.max_body_bytes or 0 for r in routes), default=0) or None
         self._supplied: dict[str, Callable[[web.Request, Inputs], Awaitable[Any]]] = {
             SESSION: self._session, ORIGIN: self._origin, APP: self._app, CLIENT: self._client, FLOW: self._flow_secret,
@@ -43,12 +46,16 @@ class Endpoint:
 
     async def handle(self, request: web.Request) -> web.Response:
         request[DIALECT] = self.dialect
-        async with request.app[BODIES].held(request, self._body_limit):
+        bodies = request.app[BODIES]
+        held = bodies.take(request, self._body_limit)
+        try:
             if self._proxied_unread:
                 if len(self.routes) == 1:  # for the metrics, and for the route's own error if the server fails
                     request[ROUTE] = self.routes[0]
-                return await self._proxy(request, await raw_body(request, request.app[BODIES], self._body_limit))
+                return await self._proxy(request, await raw_body(request, bodies, self._body_limit))
             return await self._answer(request)
+        finally:
+            bodies.give_back(held)
 
     async def _proxy(self, request: web.Request, body: bytes) -> web.Response:
         """The legacy server's answer, byte for byte."""
@@ -66,6 +73,9 @@ class Endpoint:
         wire = route.arguments(inputs)
         step = self._step(request, route, inputs, wire)
         result = await request.app[CORE].call(route.operation, {**wire, **supplied}, step)
+        fixed = self._fixed.get(id(route))
+        if fixed is not None:
+            return answer(self.dialect, *fixed)
         context = {**self._context(request, result), PARAMS: wire}
         status, body = self.dialect.success_body(route, context)
         response = respond(self.dialect, route, status, body)

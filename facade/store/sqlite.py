@@ -9,6 +9,12 @@ processes on one file.
   nothing left to do here.
 - Reads go through a few other connections. In WAL mode they read the last
   commit without waiting for, or blocking, the writer.
+- A single-row read (a look-up by a key: a user, a session, an app) runs on
+  the event loop's own thread, on one more read-only connection: handing it
+  to a connection's thread and back cost more than the read itself. It never
+  waits there: should the file be busy, or anything else go wrong, the same
+  read goes the threaded way, which waits as long as the store's timeout
+  allows and fails as it always did. Reads of many rows stay threaded.
 - Migrations run in one immediate transaction that reads the schema version
   inside it, so processes starting together migrate once.
 """
@@ -58,8 +64,23 @@ def _taken(error: sqlite3.IntegrityError) -> Exception:
 
 
 class SqliteDb(Rows):
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, inline: sqlite3.Connection | None = None) -> None:
         self._connection = connection
+        self._inline = inline  # readers only: see the module's docstring
+
+    async def one(self, sql: str, *args: Any) -> Row | None:
+        if self._inline is not None:
+            try:
+                cursor = self._inline.execute(_sqlite_sql(sql), args)
+                try:
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()  # no statement left open, holding a snapshot of the file
+            except sqlite3.Error:
+                pass  # busy, or anything else: the threaded way below, as before
+            else:
+                return None if row is None else dict(zip(row.keys(), row, strict=True))
+        return await super().one(sql, *args)
 
     async def all(self, sql: str, *args: Any) -> list[Row]:
         try:
@@ -141,9 +162,25 @@ async def _wal(connection: aiosqlite.Connection, timeout: float) -> None:
             await asyncio.sleep(random.uniform(0.005, 0.05))
 
 
+def _connect_inline(path: Path) -> sqlite3.Connection:
+    """The loop thread's read-only connection: busy_timeout 0, so it never makes the loop wait."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA busy_timeout=0")
+        connection.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+        connection.execute("PRAGMA query_only=ON")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 class SqliteStore:
-    def __init__(self, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection], timeout: float) -> None:
+    def __init__(self, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection], timeout: float,
+                 inline: sqlite3.Connection | None = None) -> None:
         self._writer = writer
+        self._inline = inline
         self._timeout = timeout
         self._writing = asyncio.Lock()  # one transaction at a time on the one writer connection
         self._all_readers = readers
@@ -151,7 +188,7 @@ class SqliteStore:
         self._writer_work = SqlWork(SqliteDb(writer))
         self._readers: asyncio.Queue[SqlWork] = asyncio.Queue()
         for reader in readers:
-            self._readers.put_nowait(SqlWork(SqliteDb(reader)))
+            self._readers.put_nowait(SqlWork(SqliteDb(reader, inline)))
 
     @classmethod
     async def open(cls, path: Path, readers: int = READERS, timeout: float = 5) -> "SqliteStore":
@@ -162,11 +199,12 @@ class SqliteStore:
             await _migrate(writer)
             for _ in range(readers):
                 opened.append(await _connect(path, timeout, read_only=True))
+            inline = _connect_inline(path)
         except BaseException:
             for connection in opened:
                 await connection.close()
             raise
-        return cls(writer, opened[1:], timeout)
+        return cls(writer, opened[1:], timeout, inline)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWork]:
@@ -204,6 +242,8 @@ class SqliteStore:
             await work.ping()
 
     async def close(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
         for connection in (self._writer, *self._all_readers):
             await connection.close()
 

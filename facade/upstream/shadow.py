@@ -39,16 +39,13 @@ SHOWN_BYTES = 2048  # of a body kept in the log of recent pairs
 SECRET_WORDS = ("password", "pwd", "code", "token", "secret", "authorization", "cookie", "session")
 
 
-@web.middleware
-async def mirrored(request: web.Request, handler) -> web.StreamResponse:
+def offer(request: web.Request, response: web.StreamResponse) -> None:
     """Offers a shadowed route's request and the facade's answer, success or failure, for comparison."""
-    response = await handler(request)
     call = request.get(MIRROR)
     if call is not None and isinstance(response, web.Response) and isinstance(response.body, bytes):
         served = Served(request[ROUTE].name, request.get(OUTCOME, "ok"), call, response.status,
                         response.headers.get("Content-Type", ""), response.body)
         request.app[UPSTREAMS][request[DIALECT].name].shadow.offer(served)
-    return response
 
 
 class Shadow:
