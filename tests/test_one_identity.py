@@ -2,6 +2,7 @@
 through the others with the same password and sees the same profile."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -96,3 +97,31 @@ async def test_an_account_made_through_one_dialect_logs_in_through_every_other(
     assert await calls[used].ok(await calls[used].login(client, "13912345678", PASSWORD))
     assert not await calls[used].ok(await calls[used].login(client, "13912345678", "not-" + PASSWORD))
     assert not await calls[used].ok(await calls[used].login(client, "13987654321", PASSWORD))  # nobody's
+
+
+LOGOUTS = {  # where the dialect has a failure answer for a session already ended: (request, that answer)
+    "result": (lambda c, token: c.client.delete("/log", params={"token": token}), '{"result": "0006"}'),
+    "api2": (lambda c, token: c.client.get("/api2/users/userLoginOut/", headers={"token": token}),
+             '{"msgFailed":"退出失败"}'),
+    "cloud_user": (lambda c, token: c.call("GET", "/logout", token), '{"code":0,"msg":"登录已失效，请重新登录","data":null}'),
+}
+TOKENS = {
+    "result": lambda c: c.client.post("/log", data={"userId": PHONE, "password": PASSWORD}),
+    "api2": lambda c: c.client.post("/api2/users/userLogin/dev-1", data={"phone": PHONE, "upwd": PASSWORD},
+                                    headers={"devInfo": "{}"}),
+    "cloud_user": lambda c: c.call("GET", "/login/psw", phone=PHONE, password=PASSWORD),
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(LOGOUTS))
+async def test_of_eight_logouts_of_one_session_at_once_exactly_one_succeeds(cloud, rows, dialect):
+    await express_register(cloud.client)
+    login = json.loads(await (await TOKENS[dialect](cloud)).text())
+    token = login.get("message") or login.get("token") or login["data"]["token"]
+    logout, ended = LOGOUTS[dialect]
+    answers = await asyncio.gather(*(logout(cloud, token) for _ in range(8)))
+    texts = [await answer.text() for answer in answers]
+    assert len([t for t in texts if t != ended]) == 1, texts
+    assert texts.count(ended) == 7
+    [session] = rows("SELECT revoked_at FROM sessions")
+    assert session["revoked_at"] is not None

@@ -334,8 +334,10 @@ class UserCore:
 
     @operation(NotLoggedIn, TokenInvalid, writes=True)
     async def logout(self, *, session: Session) -> None:
+        """Only the logout that ended the session succeeds: one that raced it finds it already ended."""
         async with self._store.write() as work:
-            await work.sessions.revoke(session.id, self._clock())
+            if not await work.sessions.revoke(session.id, self._clock()):
+                raise TokenInvalid("already ended")
             return await self._finish(work, None)
 
     @operation(*SHAPES, *TAKEN.values())
