@@ -362,6 +362,8 @@ def fuzz_requests() -> list[bytes]:
     form = "application/x-www-form-urlencoded"
     cut = f'--{b}\r\nContent-Disposition: form-data; na'.encode()
     long_line = f'--{b}\r\nContent-Disposition: form-data; name="img"; filename="a.png"\r\n'.encode() + b"X" * 70000
+    charset = (f'--{b}\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\n{"x" * 40}\r\n'
+               f'--{b}\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--{b}--\r\n').encode()
     def post(path: str, body: bytes, kind: str, extra: str = "") -> bytes:
         return (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
                 f"{extra}Connection: close\r\n\r\n").encode() + body
@@ -371,6 +373,8 @@ def fuzz_requests() -> list[bytes]:
         post("/upload", cut, f"multipart/form-data; boundary={b}"),
         post("/upload", long_line, f"multipart/form-data; boundary={b}"),
         post(LOGIN, cut, f"multipart/form-data; boundary={b}"),
+        post(LOGIN, charset, f"multipart/form-data; boundary={b}"),
+        post("/upload", charset, f"multipart/form-data; boundary={b}"),
         post("/i/login", "username=13800000000&password=ü☃".encode(), f"{form}; charset=utf-8"),
         post(LOGIN, b"\xff\xfe", form),
         post(LOGIN, b'{"loginInfo": [1, {"a": ' * 50, "application/json"),
