@@ -4,8 +4,8 @@ is probed every 20 ms from another loopback address.
 
     python bench/attacks.py [--only NAME ...] [--sets KEY=VALUE ...]
 
-Prints, per attack: what the attacker was answered, the probe's p50 and p99
-while it ran (against the p99 of 1.5 s of idle probing just before), the server's peak
+Prints, per attack: what the attacker was answered, the probe's p50, p99 and
+slowest answer while it ran (against the p99 of 1.5 s of idle probing just before), the server's peak
 RSS meanwhile, the ERROR and traceback lines the server logged, and whatever
 the attack is judged by (stored files, live sessions, secrets found...).
 Bounded: every attack sends a fixed number of requests or stops after a few
@@ -142,7 +142,8 @@ class Lab:
         errors = sum(" ERROR " in line or line.startswith("Traceback") for line in logged.splitlines())
         p99 = probe.percentile(0.99)
         verdict = "ok" if p99 <= 2 * max(self.idle_p99, 1.0) else "SLOWED"
-        return [name, answer, f"{probe.percentile(0.5):.1f}", f"{p99:.1f}", f"{self.idle_p99:.1f}", verdict,
+        return [name, answer, f"{probe.percentile(0.5):.1f}", f"{p99:.1f}", f"{max(probe.times or [0]):.0f}",
+                f"{self.idle_p99:.1f}", verdict,
                 f"{probe.rss_peak / MIB:.0f}", errors, judged]
 
 
@@ -320,6 +321,40 @@ async def slow_clients_at_file_limit(bench: Bench, extra: list[str]) -> list[obj
     return row
 
 
+async def crowd(lab: Lab, cap: int = 200, count: int = 300, newcomers: int = 20) -> tuple[str, str]:
+    """``count`` sockets from as many addresses, each with half a head sent, against a total cap of ``cap``;
+    then ``newcomers`` from other addresses, each asking for the health check once."""
+    held = []
+    for i in range(count):
+        address = f"127.0.{2 + i // 250}.{1 + i % 250}"
+        reader, writer = await asyncio.open_connection("127.0.0.1", lab.server.port, local_addr=(address, 0))
+        writer.write(b"GET /_facade/health HTTP/1.1\r\nHo")
+        held.append((reader, writer))
+    await asyncio.sleep(0.3)
+    statuses = []
+    for i in range(newcomers):
+        with socket.create_connection(("127.0.0.1", lab.server.port), source_address=(f"127.0.9.{1 + i}", 0)) as sock:
+            sock.settimeout(3)
+            sock.sendall(b"GET /_facade/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            try:
+                statuses.append(sock.recv(64)[9:12].decode() or "closed")
+            except OSError as error:
+                statuses.append(type(error).__name__)
+    await asyncio.sleep(0.2)
+    shed = sum(reader.at_eof() for reader, _ in held)  # the server hung up: nothing else was sent on them
+    for _, writer in held:
+        writer.close()
+    return f"newcomers {counted(statuses)}", f"{count} addresses holding half a head, cap {cap}: {shed} shed"
+
+
+async def crowd_at_cap(bench: Bench, extra: list[str]) -> list[object]:
+    server = await bench.serve("logging.level=INFO", "server.trusted_proxies=[]", "server.max_connections=200", *extra)
+    row = await Lab(bench, server).measure("4c crowd of addresses at the cap", crowd)
+    server.stop()
+    bench.servers.remove(server)
+    return row
+
+
 # 5. client mistakes that must not be logged as our faults
 
 def fuzz_requests() -> list[bytes]:
@@ -327,6 +362,8 @@ def fuzz_requests() -> list[bytes]:
     form = "application/x-www-form-urlencoded"
     cut = f'--{b}\r\nContent-Disposition: form-data; na'.encode()
     long_line = f'--{b}\r\nContent-Disposition: form-data; name="img"; filename="a.png"\r\n'.encode() + b"X" * 70000
+    charset = (f'--{b}\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\n{"x" * 40}\r\n'
+               f'--{b}\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--{b}--\r\n').encode()
     def post(path: str, body: bytes, kind: str, extra: str = "") -> bytes:
         return (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
                 f"{extra}Connection: close\r\n\r\n").encode() + body
@@ -336,6 +373,8 @@ def fuzz_requests() -> list[bytes]:
         post("/upload", cut, f"multipart/form-data; boundary={b}"),
         post("/upload", long_line, f"multipart/form-data; boundary={b}"),
         post(LOGIN, cut, f"multipart/form-data; boundary={b}"),
+        post(LOGIN, charset, f"multipart/form-data; boundary={b}"),
+        post("/upload", charset, f"multipart/form-data; boundary={b}"),
         post("/i/login", "username=13800000000&password=ü☃".encode(), f"{form}; charset=utf-8"),
         post(LOGIN, b"\xff\xfe", form),
         post(LOGIN, b'{"loginInfo": [1, {"a": ' * 50, "application/json"),
@@ -511,13 +550,16 @@ async def main(args: argparse.Namespace) -> None:
         if chosen("4b"):
             rows.append(await slow_clients_at_file_limit(bench, args.sets))
             print(" | ".join(map(str, rows[-1])), flush=True)
+        if chosen("4c"):
+            rows.append(await crowd_at_cap(bench, args.sets))
+            print(" | ".join(map(str, rows[-1])), flush=True)
         if chosen("6"):
             rows.append(await secrets_in_logs(bench, args.sets))
             print(" | ".join(map(str, rows[-1])), flush=True)
     finally:
         bench.close()
     print()
-    table(rows, ["attack", "attacker's answer", "probe p50 ms", "probe p99 ms", "idle p99 ms", "probe",
+    table(rows, ["attack", "attacker's answer", "probe p50 ms", "probe p99 ms", "probe max ms", "idle p99 ms", "probe",
                  "peak RSS MiB", "ERROR/traceback lines", "judged by"])
 
 

@@ -2,7 +2,13 @@
 
 - Connections are capped below the open-file limit, and per client address, so
   that neither one client nor a crowd of idle sockets can lock everyone out; a
-  connection beyond a cap gets a bare 503 and is closed at once.
+  connection beyond a client's cap gets a bare 503 and is closed at once. At
+  the total cap, a new connection takes the place of the one that has waited
+  longest without a request in progress (never sent a whole head, or kept
+  alive between requests): a crowd of addresses holding sockets open then
+  only sheds its own, instead of shutting everyone else out until their
+  heads time out. Only when every connection is serving a request is a new
+  one refused.
 - A client has ``server.read_timeout`` seconds to send a request's head (and an
   idle kept-alive connection is closed after as long); the body's own deadline
   is applied where it is read (facade.dialect.sources).
@@ -54,12 +60,16 @@ class Connections:
         self.total = 0
         self.per_peer: Counter[str] = Counter()
         self.last_warned = -QUIET_FOR
+        self.last_shed_told = -QUIET_FOR
+        self.shed = 0  # connections shed since the last line saying so
+        self.waiting: dict[Protocol, None] = {}  # connections without a request in progress, longest waiting first
 
     def admit(self, peer: str, trusted: bool) -> bool:
         """Counts a new connection from ``peer`` (as ClientAddress.peer names it); False if it is one too many."""
         self.total += 1
         self.per_peer[peer] += 1
-        if self.total > self.total_max or (self.per_peer[peer] > self.per_peer_max and not trusted):
+        over_peer = self.per_peer[peer] > self.per_peer_max and not trusted
+        if over_peer or (self.total > self.total_max and not self._shed_one()):
             now = time.monotonic()
             if now - self.last_warned >= QUIET_FOR:
                 self.last_warned = now
@@ -74,6 +84,22 @@ class Connections:
         self.per_peer[peer] -= 1
         if not self.per_peer[peer]:
             del self.per_peer[peer]
+
+    def _shed_one(self) -> bool:
+        """Closes the connection that has waited longest without a request in progress, making room for a
+        new one; False if every connection is serving a request."""
+        for protocol in self.waiting:
+            if protocol.serving():
+                continue
+            protocol.shed()
+            self.shed += 1
+            now = time.monotonic()
+            if now - self.last_shed_told >= QUIET_FOR:
+                log.warning("at the connection cap (%d): closed %d connection(s) that had no request in "
+                            "progress, longest waiting first; said once a minute at most", self.total_max, self.shed)
+                self.last_shed_told, self.shed = now, 0
+            return True
+        return False
 
 
 def connection_cap(configured: int) -> int:
@@ -97,12 +123,42 @@ class Protocol(RequestHandler):
             self._force_close = True
             return
         super().connection_made(transport)
+        self.connections.waiting[self] = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._messages:  # a whole head has arrived: this connection is serving, no longer only waiting
+            self.connections.waiting.pop(self, None)
+
+    async def finish_response(self, request: web.BaseRequest, resp: web.StreamResponse,
+                              start_time: float | None) -> tuple[web.StreamResponse, bool]:
+        try:
+            return await super().finish_response(request, resp, start_time)
+        finally:
+            if getattr(self, "_counted", False):  # answered: waiting for the next head, last in line to be shed
+                self.connections.waiting.pop(self, None)
+                self.connections.waiting[self] = None
+
+    def serving(self) -> bool:
+        """Whether a request is in progress here, or a whole head waits to be served."""
+        return bool(self._request_in_progress or self._messages)
+
+    def shed(self) -> None:
+        """Closed to make room at the connection cap; uncounted at once, so the room is there now."""
+        self._uncount()
+        self.force_close()
+        if self.transport is not None:
+            self.transport.close()
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        self._uncount()
+        super().connection_lost(exc)
+
+    def _uncount(self) -> None:
         if getattr(self, "_counted", False):
             self._counted = False
             self.connections.left(self._peer)
-        super().connection_lost(exc)
+            self.connections.waiting.pop(self, None)
 
     def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:

@@ -6,6 +6,7 @@ against the dialect's own response schema.
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 
@@ -211,3 +212,41 @@ async def test_a_url_space_without_its_trailing_slash_is_the_dialects_too(client
     response = await client.request("PATCH", path)
     status, content_type, _ = answer(dialect, NoRoute, None)
     assert (response.status, response.headers["Content-Type"]) == (status, content_type)
+
+
+def takes_multipart(route) -> bool:
+    return any("multipart" in p.sources for p in (*route.params, *route.checks))
+
+
+MULTIPART_ROUTES = [(d, r, m, p) for d, r, m, p in ROUTES if takes_multipart(r)]
+B = "mp7"
+PART = f'--{B}\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n'.encode()
+CHARSET = f'--{B}\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\n'.encode()
+# Part headers aiohttp's multipart reader trips over with whatever it raises (RuntimeError, an unknown codec's
+# LookupError, a bad header's ValueError...): each the client's doing.
+CRAFTED_MULTIPART = {
+    "charset-too-long": CHARSET + b"x" * 40 + b"\r\n" + PART + f"--{B}--\r\n".encode(),
+    "charset-unknown": CHARSET + b"no-such-codec\r\n" + PART + f"--{B}--\r\n".encode(),
+    "charset-not-utf8": CHARSET + b"\xff\xfe\r\n" + PART + f"--{B}--\r\n".encode(),
+    "charset-alone": CHARSET + b"utf-8\r\n" + f"--{B}--\r\n".encode(),
+    "part-header-bad": f'--{B}\r\nContent-Disposition: form-data; name="a"\r\nBad Header: y\r\n\r\nb\r\n'
+                       f"--{B}--\r\n".encode(),
+    "nested-without-boundary": f'--{B}\r\nContent-Disposition: form-data; name="a"\r\n'
+                               f"Content-Type: multipart/mixed\r\n\r\nb\r\n--{B}--\r\n".encode(),
+}
+
+
+@pytest.mark.parametrize("crafted", CRAFTED_MULTIPART)
+@pytest.mark.parametrize("dialect, route, method, path", MULTIPART_ROUTES,
+                         ids=[f"{d.name}:{m}:{p}:{r.name}" for d, r, m, p in MULTIPART_ROUTES])
+async def test_a_crafted_multipart_body_is_bad_input_with_one_line_and_no_traceback(
+        client, rows, caplog, dialect, route, method, path, crafted):
+    before = rows.snapshot()
+    with caplog.at_level(logging.DEBUG):
+        response = await client.request(method, concrete(path), data=CRAFTED_MULTIPART[crafted],
+                                        headers={"Content-Type": f"multipart/form-data; boundary={B}"})
+    assert await received(response) == answer(dialect, MalformedBody, route)
+    assert rows.snapshot() == before
+    told = [r for r in caplog.records if r.levelno >= logging.INFO and r.name != "aiohttp.access"]
+    assert [(r.levelname, r.exc_info) for r in told] == [("INFO", None)]
+    assert "Traceback" not in caplog.text

@@ -96,3 +96,68 @@ async def test_a_client_leaving_mid_body_is_no_fault_of_ours(served):
     await asyncio.sleep(0.5)
     server.stop()
     assert "Traceback" not in server.log and " ERROR " not in server.log
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(2)
+    try:
+        return sock.recv(1) == b""
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        return True
+
+
+def kept_alive_health(sock: socket.socket) -> bytes:
+    sock.settimeout(5)
+    sock.sendall(b"GET /_facade/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = b""
+    while not answer.endswith(b"}"):
+        answer += sock.recv(65536)
+    return answer
+
+
+HEALTH_ONCE = b"GET /_facade/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+async def test_at_the_total_cap_the_longest_waiting_headless_connection_makes_room(served):
+    server = await served("server.max_connections=6", "logging.level=INFO")
+    # a crowd of addresses, each holding a socket open: some sent nothing, one half a head
+    crowd = [socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.1.{i}", 0))
+             for i in range(1, 7)]
+    crowd[3].sendall(b"GET /_facade/health HTTP/1.1\r\nHo")
+    await asyncio.sleep(0.3)
+    newcomers = []
+    try:
+        for i in range(3):  # each newcomer is served and stays; the crowd's oldest sockets are closed, in order
+            newcomers.append(socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.0.{2 + i}", 0)))
+            answer = await asyncio.to_thread(kept_alive_health, newcomers[-1])
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'{"status":"ok"}')
+            assert await asyncio.to_thread(closed_by_server, crowd[i]), i
+        assert not await asyncio.to_thread(closed_by_server, crowd[4])
+        assert (await asyncio.to_thread(kept_alive_health, newcomers[0])).endswith(b'{"status":"ok"}')
+    finally:
+        for sock in crowd + newcomers:
+            sock.close()
+    server.stop()
+    assert server.log.count("WARNING facade.serving [-] at the connection cap (6): closed 1 connection(s)") == 1
+    assert "connection refused" not in server.log and "Traceback" not in server.log
+
+
+async def test_at_the_total_cap_connections_serving_requests_are_kept_and_a_newcomer_is_refused(served):
+    server = await served("server.max_connections=4", "logging.level=INFO")
+    busy = [socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.1.{i}", 0))
+            for i in range(1, 5)]
+    for sock in busy:  # a request in progress each: a whole head, the body still coming
+        sock.sendall(b"POST /express/login/api/login/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\nloginInfo=")
+    await asyncio.sleep(0.3)
+    try:
+        assert await asyncio.to_thread(exchange, server.port, b"", "127.0.0.2") == REFUSED
+        assert not any([await asyncio.to_thread(closed_by_server, sock) for sock in busy])
+    finally:
+        for sock in busy:
+            sock.close()
+    await asyncio.sleep(0.3)
+    answer = await asyncio.to_thread(exchange, server.port, HEALTH_ONCE, "127.0.0.2")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")

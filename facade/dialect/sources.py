@@ -27,7 +27,13 @@ from aiohttp.multipart import BadContentDispositionHeader
 from aiohttp.streams import StreamReader
 from multidict import MultiDict, MultiDictProxy
 
-from facade.core.outcomes import BodyTimeout, BodyTooLarge, MalformedBody, Overloaded, UnsupportedMediaType
+from facade.core.outcomes import (
+    BodyTimeout,
+    BodyTooLarge,
+    MalformedBody,
+    Overloaded,
+    UnsupportedMediaType,
+)
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -96,7 +102,7 @@ class Inputs:
             except TimeoutError:
                 raise BodyTimeout(f"not received in {limits.timeout} s") from None
             except (ValueError, LookupError, RecursionError, HttpProcessingError, ConnectionError,
-                    BadContentDispositionHeader) as error:
+                    BadContentDispositionHeader, UnreadablePart) as error:
                 # undecodable bytes, an unknown charset, a multipart body without a boundary or cut
                 # short, too many fields, JSON nested beyond reason, a client gone mid-body: all the
                 # client's doing
@@ -159,6 +165,41 @@ def _replayed(body: web.Request, raw: bytes) -> MultipartReader:
     return MultipartReader(body.headers, stream)
 
 
+class UnreadablePart(Exception):
+    """aiohttp's multipart reader raised on the client's bytes: what it raises there is not its documented
+    interface (a ``_charset_`` part too long is a RuntimeError, an unknown transfer encoding too), so it is
+    caught where the reader is called and named here, as the client's doing."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+
+
+# What aiohttp's multipart reader raises on bytes it did not expect; ours (a timeout, too large, a client
+# gone) pass through to Inputs.read as they are.
+_READER_ERRORS = (RuntimeError, AssertionError, ValueError, LookupError, TypeError, KeyError, IndexError,
+                  HttpProcessingError, BadContentDispositionHeader)
+
+
+async def _parts(reader: MultipartReader) -> AsyncIterator[BodyPartReader]:
+    while True:
+        try:
+            part = await reader.next()
+        except _READER_ERRORS as error:
+            raise UnreadablePart(error) from None
+        if part is None:
+            return
+        if not isinstance(part, BodyPartReader):
+            raise ValueError("a multipart body inside a part")
+        yield part
+
+
+async def _chunk(part: BodyPartReader) -> bytes:
+    try:
+        return await part.read_chunk()
+    except _READER_ERRORS as error:
+        raise UnreadablePart(error) from None
+
+
 async def _multipart(reader: MultipartReader, size: int, parts: int) -> MultiDictProxy:
     """Fields as text and files as Uploads, read into memory part by part: at most ``parts`` parts (each
     costs a fraction of a millisecond of parsing) and the body limit's bytes in all. A part's own
@@ -167,23 +208,29 @@ async def _multipart(reader: MultipartReader, size: int, parts: int) -> MultiDic
     read: MultiDict = MultiDict()
     room = size
     seen = 0
-    async for part in reader:
+    async for part in _parts(reader):
         seen += 1
         if seen > parts:
             raise ValueError(f"more than {parts} parts")
-        if not isinstance(part, BodyPartReader):
-            raise ValueError("a multipart body inside a part")
         data = bytearray()
-        while chunk := await part.read_chunk():
+        while chunk := await _chunk(part):
             room -= len(chunk)
             if room < 0:
                 raise web.HTTPRequestEntityTooLarge(max_size=size, actual_size=size)
             data += chunk
         name, filename = _disposition(part.headers.get("Content-Disposition", ""))
         if name is not None:
-            read.add(name, Upload(bytes(data), filename) if filename is not None
-                     else data.decode(part.get_charset("utf-8")))
+            read.add(name, Upload(bytes(data), filename) if filename is not None else _text(part, data))
     return MultiDictProxy(read)
+
+
+def _text(part: BodyPartReader, data: bytearray) -> str:
+    """A field's text, in its own charset or the body's ``_charset_`` (either may name no codec at all)."""
+    try:
+        charset = part.get_charset("utf-8")
+    except _READER_ERRORS as error:
+        raise UnreadablePart(error) from None
+    return data.decode(charset)  # an unknown codec is a LookupError: the client's too
 
 
 def _disposition(header: str) -> tuple[str | None, str | None]:
