@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import collapse_rfc2231_value
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import BodyPartReader, MultipartReader, web

@@ -15,6 +15,7 @@ Any number of facade processes, on any number of hosts, share one database:
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -139,7 +140,12 @@ class PostgresStore:
             await work.ping()
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Waits for the connections in use, but not for a database that has gone away: a server that is
+        stopping must stop."""
+        try:
+            await asyncio.wait_for(self._pool.close(), timeout=max(self._timeout, 5))
+        except TimeoutError:
+            self._pool.terminate()
 
 
 async def _migrate(dsn: str, schema_name: str | None, timeout: float) -> None:
