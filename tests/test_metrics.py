@@ -62,6 +62,7 @@ async def test_counters_move_with_the_requests_made(aiohttp_client, make_config)
 
 async def test_one_scrape_sees_every_worker(tmp_path):
     server = Served(f"storage.url=sqlite:///{tmp_path}/f.db", "security.bcrypt_rounds=4", "logging.level=WARNING",
+                    "server.max_connections_per_client=64",  # 40 at once may all reach one worker
                     args=("--workers", "2"))
     try:
         await server.healthy()

@@ -136,6 +136,7 @@ class _Loader:
         dialect.routes = [self._route(r, dialect) for r in raw["routes"]]
         _check_unique_ids(dialect.routes)
         _check_dispatch(dialect.routes)
+        _check_shadowing(dialect.routes)
         return dialect
 
     def _validator(self, name: str | None) -> Any:
@@ -575,6 +576,30 @@ def _check_dispatch(routes: list[Route]) -> None:
                 if set(earlier.conditions) == set(route.conditions):
                     raise _RouteError(route.label, f"unreachable: {earlier.label} has the same 'when'")
             seen[(method, path)].append(route)
+
+
+ANY_SEGMENT = re.compile(r"\{[^}:]+\}")  # a path variable without a pattern of its own: any one segment
+
+
+def _check_shadowing(routes: list[Route]) -> None:
+    """The router tries paths with variables in the order listed (plain paths first): an earlier one
+    whose every segment is the same text or a variable that takes any segment answers a later one."""
+    earlier: list[tuple[str, str, Route]] = []
+    for route in routes:
+        for method, path in route.served():
+            for seen_method, seen_path, owner in earlier:
+                if seen_method == method and seen_path != path and "{" in path and _answers(seen_path, path):
+                    raise _RouteError(route.label, f"unreachable on {method} {path}: {owner.label}'s path "
+                                                   f"{seen_path} answers it first (list the narrower path first)")
+            if "{" in path:
+                earlier.append((method, path, route))
+
+
+def _answers(earlier: str, later: str) -> bool:
+    first, then = earlier.split("/"), later.split("/")
+    if len(first) != len(then):
+        return False
+    return all(a == b or ANY_SEGMENT.fullmatch(a) for a, b in zip(first, then, strict=True))
 
 
 def _check_no_overlap(dialects: list[Dialect]) -> None:
