@@ -9,14 +9,13 @@ import typing
 from typing import Any
 
 from facade.core.operations import nested_fields
-from facade.dialect.transforms import TRANSFORMS
+from facade.dialect.transforms import NAMES
 
 # What each conversion returns, by its name in TRANSFORMS.
 RETURNS: dict[str, type] = {"str": str, "int": int, "bool": bool, "epoch_ms": int, "base64": str, "phone": str,
                             "json_object": dict, "file": bytes, "filename": str}
 WORDS = {str: "text", int: "an integer", bool: "a boolean", dict: "a JSON object", bytes: "a file's bytes",
          float: "a number", list: "a list", type(None): "nothing"}
-_NAMES = {fn: name for name, fn in TRANSFORMS.items()}
 
 
 def gives(conversions: tuple[Any, ...], choose: dict[str, Any] | None) -> frozenset[type] | None:
@@ -25,7 +24,7 @@ def gives(conversions: tuple[Any, ...], choose: dict[str, Any] | None) -> frozen
         return frozenset(type(v) for v in choose.values())
     if not conversions:
         return None
-    return frozenset({RETURNS[_NAMES[conversions[-1]]]})
+    return frozenset({RETURNS[NAMES[conversions[-1]]]})
 
 
 def fits(kind: type, hint: Any) -> bool:

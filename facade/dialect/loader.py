@@ -522,11 +522,10 @@ def _check_cookie(effect: str | None, signature: Signature, dialect: Dialect) ->
 
 def _result_shows(signature: Signature, path: tuple[str, ...]) -> bool:
     """A value of the result a template may write: a field, never a whole record (no JSON holds one)."""
-    if not _result_has(signature, path):
+    hint = _result_field(signature, path)
+    if hint is None:
         return False
-    fields, hint = signature.result_fields(), None
-    for part in path:
-        fields, hint = nested_fields(fields[part]), fields[part]
+    fields = nested_fields(hint)
     if fields:
         raise ValueError(f"${'.'.join(path)} is a record, not a value: name one of its fields "
                          f"({', '.join(n for n, h in fields.items() if argtypes.writable(h))})")
@@ -536,12 +535,18 @@ def _result_shows(signature: Signature, path: tuple[str, ...]) -> bool:
 
 
 def _result_has(signature: Signature, path: tuple[str, ...]) -> bool:
-    fields = signature.result_fields()
+    return _result_field(signature, path) is not None
+
+
+def _result_field(signature: Signature, path: tuple[str, ...]) -> Any:
+    """The type of the result's field at ``path``, or None where it has none."""
+    fields, hint = signature.result_fields(), None
     for part in path:
         if part not in fields:
-            return False
-        fields = nested_fields(fields[part])
-    return True
+            return None
+        hint = fields[part]
+        fields = nested_fields(hint)
+    return hint
 
 
 def _check_unique_ids(routes: list[Route]) -> None:

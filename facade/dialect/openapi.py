@@ -24,7 +24,7 @@ from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTimeout, BodyTooLarg
 from facade.dialect.declarations import ABSENT, IDS, PARAMS, Dialect, Param, Route
 from facade.dialect.sources import FORM, MULTIPART
 from facade.dialect.tokens import FORMS
-from facade.dialect.transforms import TRANSFORMS
+from facade.dialect.transforms import NAMES
 
 VERSION = "3.1.0"
 JSON = "application/json"
@@ -491,8 +491,7 @@ def _either(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transform_names(param: Param) -> list[str]:
-    names = {fn: name for name, fn in TRANSFORMS.items()}
-    return [names[t] for t in param.transforms if t in names]
+    return [NAMES[t] for t in param.transforms if t in NAMES]
 
 
 def _param_schema(param: Param) -> dict[str, Any]:

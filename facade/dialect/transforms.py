@@ -132,3 +132,4 @@ TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "file": to_file,
     "filename": to_filename,
 }
+NAMES = {fn: name for name, fn in TRANSFORMS.items()}  # a conversion's name, for documents and type checks

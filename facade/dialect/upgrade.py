@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from facade.dialect.transforms import TYPES as WIRE_TYPES
+
 DEFAULT_SOURCES = ["query", "form", "multipart", "json"]  # where the first language read an entry with no 'in'
-TYPES = {"str": "string", "int": "integer", "bool": "boolean", "json_object": "object", "file": "file"}
+TYPES = {conversion: kind for kind, conversion in WIRE_TYPES.items()}  # the first language's names -> type
 FILTERS = {"str": "as_text", "epoch_ms": "as_epoch_ms"}  # output filters, renamed apart from input transforms
 
 
