@@ -72,9 +72,10 @@ def init_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[served],
                           client_max_size=config["server.max_body_bytes"], handler_args=handler_options(config))
     app[CONFIG], app[DIALECTS], app[METRICS] = config, dialects, Metrics()
+    app[CLIENTS] = clients = ClientAddress(networks(config["server.trusted_proxies"]))
     app[BODIES] = BodyLimits(config["server.read_timeout"], config["server.max_parameters"], config["server.max_parts"],
-                             config["server.max_bytes_in_flight"])
-    app[CLIENTS] = ClientAddress(networks(config["server.trusted_proxies"]))
+                             config["server.max_bytes_in_flight"], config["server.max_large_bodies_per_client"],
+                             clients.of)
     app.cleanup_ctx.append(_core)
     app.cleanup_ctx.append(_housekeeping)
     app.cleanup_ctx.append(relays(legacy))

@@ -34,7 +34,7 @@ STARTER = Path(__file__).parent / DEFAULT_FILE  # every key at its default, docu
 DEFAULTS: dict[str, Any] = {
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024, "workers": 1,
                "trusted_proxies": [], "read_timeout": 30, "max_connections": 4096, "max_connections_per_client": 32,
-               "max_bytes_in_flight": 32 * 1024 * 1024, "max_parameters": 256, "max_parts": 32,
+               "max_bytes_in_flight": 32 * 1024 * 1024, "max_large_bodies_per_client": 1, "max_parameters": 256, "max_parts": 32,
                "max_image_pixels": 2048 * 2048},
     "storage": {"url": "sqlite:///var/facade.db", "timeout": 5, "pool_size": 10},
     "mappings": {"dir": str(SHIPPED_MAPPINGS), "schemas_dir": str(ENGINE_SCHEMAS), "enabled": None,

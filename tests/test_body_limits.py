@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import logging
 
+import aiohttp
+
 from facade.app import init_app
-from tests.test_express import BASE, expect, failure
+from facade.keys import BODIES
+from tests.test_express import BASE, expect, failure, register
 
 LOGIN = f"{BASE}/login/v1"
 BAD_INPUT = failure("请求参数错误")
@@ -93,3 +97,69 @@ async def test_bodies_beyond_the_bytes_in_flight_are_refused_unread(aiohttp_clie
     await expect(await client.post(LOGIN, data=small, headers=form), BUSY)
     await expect(await held, NO_SUCH_USER)
     await expect(await client.post(LOGIN, data=small, headers=form), NO_SUCH_USER)
+
+
+LARGE_FORM = b"loginInfo=alice&pwd=x&pad=" + b"a" * (100 * 1024)
+
+
+def held_back(body: bytes, go_on: asyncio.Event):
+    """A body sent in two pieces, the second once ``go_on`` is set."""
+    async def pieces():
+        yield body[:1000]
+        await go_on.wait()
+        yield body[1000:]
+    return pieces()
+
+
+async def test_a_clients_large_bodies_are_read_one_at_a_time(aiohttp_client, make_config):
+    client = await aiohttp_client(init_app(make_config()))
+    form = {"Content-Type": FORM}
+    go_on = asyncio.Event()
+    first = asyncio.ensure_future(client.post(LOGIN, data=held_back(LARGE_FORM, go_on), headers=form))
+    await asyncio.sleep(0.1)
+    second = asyncio.ensure_future(client.post(LOGIN, data=LARGE_FORM, headers=form))
+    await asyncio.sleep(0.3)
+    assert not second.done()  # all sent, waiting unread for the first to be read
+    # the same client's small body, and another client's large one, are read at once
+    await expect(await client.post(LOGIN, data=b"loginInfo=alice&pwd=x", headers=form), NO_SUCH_USER)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))) as other:
+        async with other.post(client.make_url(LOGIN), data=LARGE_FORM, headers=form) as response:
+            await expect(response, NO_SUCH_USER)
+    assert not second.done()
+    go_on.set()
+    await expect(await first, NO_SUCH_USER)
+    await expect(await second, NO_SUCH_USER)
+    assert client.app[BODIES]._lanes == {}  # a client's turns are forgotten once no body holds or waits for one
+
+
+async def test_a_slow_large_body_holds_its_clients_turn_no_longer_than_the_deadline(aiohttp_client, make_config, rows):
+    client = await aiohttp_client(init_app(make_config("server.read_timeout=0.5")))
+    form = {"Content-Type": FORM}
+    before = rows.snapshot(but=("throttles",))
+    go_on = asyncio.Event()
+    first = asyncio.ensure_future(client.post(LOGIN, data=held_back(LARGE_FORM, go_on), headers=form))
+    await asyncio.sleep(0.1)
+    started = asyncio.get_running_loop().time()
+    second = asyncio.ensure_future(client.post(LOGIN, data=LARGE_FORM, headers=form))
+    await expect(await first, BAD_INPUT)  # out of time: its turn passes on
+    await expect(await second, NO_SUCH_USER)
+    assert asyncio.get_running_loop().time() - started < 1.0
+    go_on.set()
+    assert rows.snapshot(but=("throttles",)) == before
+    assert client.app[BODIES]._lanes == {}
+
+
+async def test_a_large_body_read_in_its_turn_is_read_whole(client):
+    """Read as it comes, a body in many pieces gives the same fields as one sent at once: the password
+    after 100 KiB of padding, split across pieces, still opens the account."""
+    await register(client)
+    body = b"pad=" + b"a" * (100 * 1024) + b"&loginInfo=alice&pwd=s3cret-pw"
+
+    async def dribbled():
+        for start in range(0, len(body), 7001):
+            yield body[start:start + 7001]
+            await asyncio.sleep(0)
+    response = await client.post(LOGIN, data=dribbled(), headers={"Content-Type": FORM})
+    assert json.loads(await response.text())["code"] == 0
+    response = await client.post(LOGIN, data=body.replace(b"s3cret", b"secret"), headers={"Content-Type": FORM})
+    await expect(response, failure("登录失败用户名密码不匹配"))

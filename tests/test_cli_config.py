@@ -57,7 +57,8 @@ def test_facade_config_names_the_file_when_config_is_absent(tmp_path, monkeypatc
 @pytest.mark.parametrize("overrides, message", [
     (["server.prot=1"], "--set server.prot=1: unknown key 'prot' (known: host, port, max_body_bytes, workers, "
                         "trusted_proxies, read_timeout, max_connections, max_connections_per_client, "
-                        "max_bytes_in_flight, max_parameters, max_parts, max_image_pixels)"),
+                        "max_bytes_in_flight, max_large_bodies_per_client, max_parameters, max_parts, "
+                        "max_image_pixels)"),
     (["server.port=high"], "server.port: 'high' is not of type 'integer'"),
     (["security.bcrypt_rounds=3"], "security.bcrypt_rounds: 3 is less than the minimum of 4"),
     (["storage.url=postgres"], "storage.url: 'postgres' does not match"),

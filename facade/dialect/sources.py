@@ -17,8 +17,7 @@ import warnings
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import collapse_rfc2231_value
-from typing import Any, AsyncIterator, Callable
-from urllib.parse import parse_qsl
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.base_protocol import BaseProtocol
@@ -34,8 +33,11 @@ from facade.core.outcomes import (
     Overloaded,
     UnsupportedMediaType,
 )
+from facade.dialect import forms
 
 FORM = "application/x-www-form-urlencoded"
+T = TypeVar("T")
+LARGE = 64 * 1024  # a body above this is read in its client's turn (BodyLimits.lane): aiohttp's read buffer
 MULTIPART = "multipart/form-data"
 _EMPTY: MultiDictProxy = MultiDictProxy(MultiDict())
 
@@ -50,7 +52,12 @@ class BodyLimits:
     parameters: int     # form fields in one body
     parts: int          # multipart parts in one body
     in_flight_max: int  # bytes of bodies held at once
+    large_per_client: int = 1  # large bodies one client's connections are read at once
+    client_of: Callable[[web.Request], str | None] = lambda request: request.remote
     in_flight: int = 0
+
+    def __post_init__(self) -> None:
+        self._lanes: dict[str | None, Lane] = {}
 
     def take(self, request: web.Request, limit: int | None) -> int:
         """Counts the request's body against the bytes in flight, until ``give_back``; Overloaded, at once
@@ -67,6 +74,57 @@ class BodyLimits:
 
     def give_back(self, size: int) -> None:
         self.in_flight -= size
+
+    async def in_turn(self, request: web.Request, read: Callable[[], Awaitable[T]]) -> T:
+        """``read()``, at once for a small body, in its client's turn for a large one (see ``lane``)."""
+        lane = self.lane(request)
+        if lane is None:
+            return await read()
+        async with lane:
+            return await read()
+
+    def lane(self, request: web.Request) -> "Lane | None":
+        """Where a large body waits for its client's turn to be read; None for a small one, read at once.
+
+        Reading a body costs the loop 2-3 ms per megabyte (copies from the socket, through the HTTP
+        parser, into one piece), and the bodies one client sends together arrive together: thirty
+        connections' megabytes read in the same few turns of the loop held every other client's
+        request back by tens of milliseconds. Read one client's large bodies a few at a time, the
+        rest wait unread: their connections stop reading once aiohttp's buffer is full, which costs
+        nothing, and the wait counts against the body's deadline like a slow send."""
+        if (request.content_length if request.content_length is not None else LARGE + 1) <= LARGE:
+            return None
+        client = self.client_of(request)
+        lane = self._lanes.get(client)
+        if lane is None:
+            lane = self._lanes[client] = Lane(self.large_per_client, lambda: self._lanes.pop(client, None))
+        return lane
+
+
+class Lane:
+    """One client's turns at reading large bodies; forgotten when no body holds or waits for one."""
+
+    def __init__(self, width: int, forget: Callable[[], object]) -> None:
+        self._turns = asyncio.Semaphore(width)
+        self._users = 0
+        self._forget = forget
+
+    async def __aenter__(self) -> None:
+        self._users += 1
+        try:
+            await self._turns.acquire()
+        except BaseException:  # gave up waiting: past the body's deadline, or the client left
+            self._leave()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._turns.release()
+        self._leave()
+
+    def _leave(self) -> None:
+        self._users -= 1
+        if not self._users:
+            self._forget()
 
 
 class Inputs:
@@ -96,7 +154,7 @@ class Inputs:
         if request.body_exists:
             try:
                 async with asyncio.timeout(limits.timeout):
-                    await inputs._read_body(limits, keep_raw)
+                    await limits.in_turn(request, lambda: inputs._read_body(limits, keep_raw))
             except web.HTTPRequestEntityTooLarge:
                 raise BodyTooLarge() from None
             except TimeoutError:
@@ -112,18 +170,20 @@ class Inputs:
     async def _read_body(self, limits: BodyLimits, keep_raw: bool) -> None:
         body = self._body
         kind = body.content_type
-        if keep_raw:  # aiohttp keeps what read() read: the form and JSON parsers below read it again
-            self.raw = await body.read()
+        if kind == MULTIPART and not keep_raw:  # read part by part, never whole
+            self.multipart = await _multipart(await body.multipart(), body.client_max_size, limits.parts)
+            return
+        data = await whole(body)
+        if keep_raw:
+            self.raw = data
         if kind == FORM:  # parsed here, not by request.post(), which skips GET bodies
-            text = (await body.read()).decode(body.charset or "utf-8")
-            self.form = MultiDictProxy(MultiDict(parse_qsl(text, keep_blank_values=True,
-                                                           max_num_fields=limits.parameters)))
+            self.form = MultiDictProxy(MultiDict(forms.fields(data.decode(body.charset or "utf-8"),
+                                                              limits.parameters)))
         elif kind == MULTIPART:
-            reader = await body.multipart() if self.raw is None else _replayed(body, self.raw)
-            self.multipart = await _multipart(reader, body.client_max_size, limits.parts)
+            self.multipart = await _multipart(_replayed(body, data), body.client_max_size, limits.parts)
         elif kind == "application/json" or kind.endswith("+json"):
-            self.json = _json_object(await body.read())
-        elif await body.read():
+            self.json = _json_object(data)
+        elif data:
             raise UnsupportedMediaType(kind)
 
     def get(self, source: str, name: str) -> Any:
@@ -138,9 +198,7 @@ async def raw_body(request: web.Request, limits: BodyLimits, limit: int | None =
         raise BodyTooLarge()
     try:
         async with asyncio.timeout(limits.timeout):
-            return await body.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise BodyTooLarge() from None
+            return await limits.in_turn(request, lambda: whole(body))
     except TimeoutError:
         raise BodyTimeout(f"not received in {limits.timeout} s") from None
     except (HttpProcessingError, ConnectionError) as error:
@@ -154,6 +212,21 @@ class Upload:
     avatar) and never reaches a path."""
     data: bytes
     filename: str | None
+
+
+async def whole(body: web.Request) -> bytes:
+    """The body's bytes, read as they come. Not aiohttp's ``read()``: it first raises the connection's
+    buffer to the whole body limit, so a large body already sent is taken off the socket in one turn of
+    the loop, and every large body that arrived together in that same turn, while other requests wait.
+    Read here, the buffer stays at aiohttp's default and each turn takes a slice of each body."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await body.content.readany():
+        size += len(chunk)
+        if size > body.client_max_size:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _replayed(body: web.Request, raw: bytes) -> MultipartReader:
