@@ -117,7 +117,9 @@ async def test_a_worker_dying_while_the_store_is_away_is_replaced_later_and_the_
         await server.healthy(timeout=40)
     finally:
         try:
-            server.stop(timeout=60)  # workers may be mid-way through a slow start on a loaded machine
+            # in a thread: the relay runs on this loop, and a worker stopping mid-way through its start
+            # talks to the store through it (waiting here blocked the relay, and the worker, for a minute)
+            await asyncio.to_thread(server.stop, 60)
         finally:
             await relay.cut()
     assert "giving up" not in server.log and "starting another in 1.0 s" in server.log
