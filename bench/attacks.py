@@ -347,6 +347,17 @@ async def crowd(lab: Lab, cap: int = 200, count: int = 300, newcomers: int = 20)
     return f"newcomers {counted(statuses)}", f"{count} addresses holding half a head, cap {cap}: {shed} shed"
 
 
+async def bystander(bench: Bench, attacked: Lab, extra: list[str]) -> list[object]:
+    """2a again, with the probe on a second server that nothing attacks: what the machine itself lets a
+    probe see while 600 MB cross its loopback, on two cores shared by the attacker, the servers and the
+    probe. An attacked server can do no better than this."""
+    server = await bench.serve("logging.level=INFO", "server.trusted_proxies=[]", *extra)
+    row = await Lab(bench, server).measure("2a, another server probed", lambda _: many_bodies(attacked))
+    server.stop()
+    bench.servers.remove(server)
+    return row
+
+
 async def crowd_at_cap(bench: Bench, extra: list[str]) -> list[object]:
     server = await bench.serve("logging.level=INFO", "server.trusted_proxies=[]", "server.max_connections=200", *extra)
     row = await Lab(bench, server).measure("4c crowd of addresses at the cap", crowd)
@@ -547,6 +558,9 @@ async def main(args: argparse.Namespace) -> None:
                 rows.append(await lab.measure(name, attack))
                 print(" | ".join(map(str, rows[-1])), flush=True)
                 await asyncio.sleep(0.5)
+        if chosen("2a"):
+            rows.append(await bystander(bench, lab, args.sets))
+            print(" | ".join(map(str, rows[-1])), flush=True)
         if chosen("4b"):
             rows.append(await slow_clients_at_file_limit(bench, args.sets))
             print(" | ".join(map(str, rows[-1])), flush=True)
