@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from facade.app import init_app
+from facade.importing import run as import_run
 from facade.store import open_store
 from tests.clients import AppPair, dialects
 from tests.conftest import ROOT
@@ -99,43 +100,26 @@ async def test_a_dry_run_writes_nothing_and_says_what_a_run_would(importing, row
     assert (await importing.run(EXPRESS))[1] == out.replace(" (dry run: nothing was written)", "")
 
 
-async def test_rejected_rows_are_reported_with_their_line_and_reason(importing, rows, tmp_path):
+@pytest.mark.parametrize("batch, order", [(import_run.BATCH, [3, 7, 4, 5]), (2, [3, 4, 5, 7])],
+                         ids=["one batch", "batches of two"])
+async def test_rejected_rows_are_reported_with_their_line_and_reason(importing, rows, tmp_path, monkeypatch, batch,
+                                                                      order):
+    """Batches of two rows make the decisions one batch makes (every row before a batch is written when it
+    is decided); within a batch, rows that could not be read as accounts are reported first."""
+    monkeypatch.setattr(import_run, "BATCH", batch)
     express_users(importing, "7,alice,13800138000,s3cret-1\n8,carol,1380013800,x\n7,dave,13600136000,x\n"
                              "9,erin,13800138000,x\n10,13500135000,13500135001,x\n11,frank,13400134000,\n")
     report = tmp_path / "rejected.jsonl"
     code, out, _ = await importing.run(EXPRESS, "--report", str(report))
     assert (code, out) == (0, "users: read 6, imported 2, merged 0, unchanged 0, skipped 0, rejected 4\n")
+    reasons = {3: "not a mainland mobile number", 7: "password: empty", 4: "repeats line 2", 5: "repeats line 2"}
     assert [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()] == [
-        {"part": "users", "line": 3, "reason": "not a mainland mobile number"},
-        {"part": "users", "line": 7, "reason": "password: empty"},
-        {"part": "users", "line": 4, "reason": "repeats line 2"},
-        {"part": "users", "line": 5, "reason": "repeats line 2"},
-    ]
-    assert [r["username"] for r in rows("SELECT username FROM users ORDER BY username")] == ["13500135000", "alice"]
-
-
-async def test_small_batches_decide_as_one_batch_does(importing, rows, tmp_path, monkeypatch):
-    """Batches of two rows make the decisions one batch makes: every row before a batch is written when
-    the batch is decided."""
-    from facade.importing import run
-    monkeypatch.setattr(run, "BATCH", 2)
-    express_users(importing, "7,alice,13800138000,s3cret-1\n8,carol,1380013800,x\n7,dave,13600136000,x\n"
-                             "9,erin,13800138000,x\n10,13500135000,13500135001,x\n11,frank,13400134000,\n")
-    report = tmp_path / "rejected.jsonl"
-    code, out, _ = await importing.run(EXPRESS, "--report", str(report))
-    assert (code, out) == (0, "users: read 6, imported 2, merged 0, unchanged 0, skipped 0, rejected 4\n")
-    assert [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()] == [
-        {"part": "users", "line": 3, "reason": "not a mainland mobile number"},
-        {"part": "users", "line": 4, "reason": "repeats line 2"},
-        {"part": "users", "line": 5, "reason": "repeats line 2"},
-        {"part": "users", "line": 7, "reason": "password: empty"},
-    ]
+        {"part": "users", "line": line, "reason": reasons[line]} for line in order]
     assert [r["username"] for r in rows("SELECT username FROM users ORDER BY username")] == ["13500135000", "alice"]
 
 
 async def test_a_stop_in_a_later_batch_keeps_the_batches_before_it(importing, http, rows, monkeypatch):
-    from facade.importing import run
-    monkeypatch.setattr(run, "BATCH", 2)
+    monkeypatch.setattr(import_run, "BATCH", 2)
     await registered_here(http)
     express_users(importing, "5,yan,13500135000,x\n6,zed,13700137000,x\n7,alice,13800138000,legacy-pw\n"
                              "8,bob,13900139000,x\n")
