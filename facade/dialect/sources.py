@@ -37,7 +37,7 @@ from facade.dialect import forms
 
 FORM = "application/x-www-form-urlencoded"
 T = TypeVar("T")
-LARGE = 64 * 1024  # a body above this is read in its client's turn (BodyLimits.lane): aiohttp's read buffer
+LARGE = 64 * 1024  # a body above this is read in its client's turn (BodyLimits.lane): uploads, never a plain call
 MULTIPART = "multipart/form-data"
 _EMPTY: MultiDictProxy = MultiDictProxy(MultiDict())
 
