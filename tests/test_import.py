@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 
 import pytest
 
 from facade.app import init_app
+from facade.core.ids import CLUSTERED
 from facade.importing import run as import_run
 from facade.store import open_store
 from tests.clients import AppPair, dialects
@@ -129,6 +131,22 @@ async def test_a_stop_in_a_later_batch_keeps_the_batches_before_it(importing, ht
                    "(on_conflict: fail)\n")
     assert [r["username"] for r in rows("SELECT username FROM users WHERE imported_by IS NOT NULL "
                                         "ORDER BY username")] == ["yan", "zed"]
+
+
+async def test_users_imported_in_one_batch_share_the_start_of_their_public_ids(importing, rows, monkeypatch):
+    """So that a batch lands in one place of the index on public ids (facade.core.ids.clustered_public_ids):
+    the first letters are the batch's, drawn anew for each batch, and the other 12 each user's own."""
+    monkeypatch.setattr(import_run, "BATCH", 3)
+    express_users(importing, "".join(f"{i},user{i},{13800138000 + i},pw\n" for i in range(1, 10)))
+    assert (await importing.run(EXPRESS))[0] == 0
+    found = rows("SELECT public_id, imported_line FROM users ORDER BY imported_line")
+    assert [r["imported_line"] for r in found] == list(range(2, 11))
+    public_ids = [r["public_id"] for r in found]
+    assert all(re.fullmatch("[a-z]{16}", one) for one in public_ids)
+    starts = [{one[:CLUSTERED] for one in public_ids[k:k + 3]} for k in (0, 3, 6)]
+    assert [len(start) for start in starts] == [1, 1, 1]
+    assert len(set().union(*starts)) > 1  # three batches alike would be a 1 in 26**8 chance
+    assert len({one[CLUSTERED:] for one in public_ids}) == 9
 
 
 @pytest.mark.parametrize("description, files, error", [

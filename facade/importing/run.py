@@ -240,7 +240,7 @@ def convert(users: Users, batch: list[tuple[int, Row]], run: str, now: float
             ) -> tuple[list[Candidate], list[tuple[int, str]]]:
     """A batch's rows as candidates, and the rows rejected with their reasons."""
     made, rejected = [], []
-    for (line, row), public_id in zip(batch, ids.new_public_ids(len(batch)), strict=True):
+    for (line, row), public_id in zip(batch, ids.clustered_public_ids(len(batch)), strict=True):
         try:
             made.append(candidate(users, line, row, run, now, public_id))
         except RowError as error:
