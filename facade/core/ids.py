@@ -40,6 +40,10 @@ def new_public_ids(count: int) -> list[str]:
     return [letters[i:i + 16] for i in range(0, 16 * count, 16)]
 
 
+_LETTERS = bytes(string.ascii_lowercase.encode()[b % 26] for b in range(256))
+_UNEVEN = bytes(range(234, 256))  # bytes that would make the first letters likelier
+
+
 CLUSTERED = 4  # letters the public ids of one import batch share
 
 
@@ -51,8 +55,6 @@ def clustered_public_ids(count: int) -> list[str]:
     alike tell only that their users were imported together, as the legacy ids beside them mostly do."""
     start = new_public_ids(1)[0][:CLUSTERED]
     return [start + rest[CLUSTERED:] for rest in new_public_ids(count)]
-_LETTERS = bytes(string.ascii_lowercase.encode()[b % 26] for b in range(256))
-_UNEVEN = bytes(range(234, 256))  # bytes that would make the first letters likelier
 
 
 def shown(user: User | Account, namespace: str, rule: Rule) -> int | str | None:
