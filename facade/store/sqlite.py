@@ -33,7 +33,7 @@ import aiosqlite
 
 from facade.core.ports import Taken
 from facade.store import schema
-from facade.store.sql import Row, Rows, SqlWork, field_of, placeholders
+from facade.store.sql import Row, Rows, SqlWork, field_of
 
 READERS = 2
 BULK_CHECKPOINT_PAGES = 10_000  # 40 MB of log between checkpoints once a connection writes in bulk (default: 1,000)
@@ -111,7 +111,10 @@ class SqliteDb(Rows):
             raise _taken(error) from None
 
     def among(self, values: list[Any], start: int) -> tuple[str, list[Any]]:
-        return f"IN ({placeholders(len(values), start)})", values
+        # Bare '?'s, numbered by SQLite after the highest before them (start - 1): preparing ?1 … ?10000
+        # takes it 120 ms (each number is looked for among those before it), 10,000 '?'s 7 ms. Each new
+        # count is prepared anew, and an import's rejected rows make the counts differ from batch to batch.
+        return f"IN ({', '.join('?' * len(values))})", values
 
     async def claim(self, keys: list[str]) -> None:
         """Nothing to do: BEGIN IMMEDIATE already made this the only writer."""
