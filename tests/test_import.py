@@ -149,6 +149,23 @@ async def test_users_imported_in_one_batch_share_the_start_of_their_public_ids(i
     assert len({one[CLUSTERED:] for one in public_ids}) == 9
 
 
+async def test_each_row_keeps_its_own_profile_however_few_rows_of_its_batch_fill_a_field(importing, rows):
+    """A store may leave out of a batch's insert a column no row of it fills: the others keep each row's value."""
+    description = EXPRESS.replace("        password:", "        nickname: $row.nick\n        email: $row.mail\n"
+                                  "        gender: $row.sex\n        password:")
+    importing.write("users.csv", "id,user_name,mobile,pwd,nick,mail,sex\n7,alice,13800138000,x,Ally,,\n"
+                                 "8,bob,13900139000,y,,bob@example.com,1\n9,carol,13700137000,z,,,\n")
+    assert (await importing.run(description))[0] == 0
+    assert rows("SELECT username, nickname, email, gender, birthday, avatar, extra, contact_email, "
+                "phone_verified_at FROM users ORDER BY username") == [
+        {"username": "alice", "nickname": "Ally", "email": None, "gender": None, "birthday": None, "avatar": None,
+         "extra": None, "contact_email": None, "phone_verified_at": None},
+        {"username": "bob", "nickname": None, "email": "bob@example.com", "gender": 1, "birthday": None,
+         "avatar": None, "extra": None, "contact_email": None, "phone_verified_at": None},
+        {"username": "carol", "nickname": None, "email": None, "gender": None, "birthday": None, "avatar": None,
+         "extra": None, "contact_email": None, "phone_verified_at": None}]
+
+
 @pytest.mark.parametrize("description, files, error", [
     pytest.param(EXPRESS, {"users.csv": 'id,user_name,mobile,pwd\n7,"alice,13800138000,x\n'},
                  "users.csv: line 3: not readable: unexpected end of data", id="unclosed-quote"),

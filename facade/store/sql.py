@@ -39,7 +39,8 @@ class Db(Protocol):
 
     async def insert_many(self, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
         """Inserts ``rows`` (values in the order of ``columns``) in as few statements as the backend
-        can: an import's batch. Taken when a uniqueness rule refuses any of them."""
+        can: an import's batch. Taken when a uniqueness rule refuses any of them. A None is stored as
+        NULL, which a backend may do by leaving the column out: the tables have no defaults to differ."""
 
     def among(self, values: list[Any], start: int) -> tuple[str, list[Any]]:
         """SQL that tests a column against every one of ``values`` at once, its placeholders numbered from

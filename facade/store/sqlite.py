@@ -26,6 +26,8 @@ import random
 import re
 import sqlite3
 from contextlib import asynccontextmanager
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -54,6 +56,14 @@ def _sqlite_sql(sql: str) -> str:
 def _insert_rows(table: str, columns: tuple[str, ...], count: int) -> str:
     row = "(%s)" % ", ".join("?" * len(columns))
     return "INSERT INTO %s (%s) VALUES %s" % (table, ", ".join(columns), ", ".join([row] * count))
+
+
+def _filled(rows: list[list[Any]]) -> list[int]:
+    """The columns where some row has a value. Only those empty in the first row are looked at row by row,
+    without gathering every row's values by column first (three times as slow for a batch of users)."""
+    empty = {i for i, value in enumerate(rows[0])
+             if value is None and list(map(itemgetter(i), rows)).count(None) == len(rows)}
+    return [i for i in range(len(rows[0])) if i not in empty]
 
 
 def _taken(error: sqlite3.IntegrityError) -> Exception:
@@ -101,12 +111,19 @@ class SqliteDb(Rows):
 
     async def insert_many(self, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
         # Many rows per statement: one step of SQLite's each (the GIL released throughout), not one per row.
-        per = MAX_VARIABLES // len(columns)
+        # Only the columns some row fills (the others are NULL all the same): Python's sqlite3 binds a None
+        # through its adapter look-ups, about 0.5 µs each, and imported users leave most of a profile empty
+        # (nine columns of an express user: 5 µs of a row's 15 to insert).
+        if not rows:
+            return
+        filled = _filled(rows)
+        names, pick = tuple(columns[i] for i in filled), itemgetter(*filled)
+        per = MAX_VARIABLES // len(names)
         try:
             for start in range(0, len(rows), per):
                 chunk = rows[start:start + per]
-                await self._connection.execute(_insert_rows(table, columns, len(chunk)),
-                                               [value for row in chunk for value in row])
+                values = map(pick, chunk) if len(filled) > 1 else ((value,) for value in map(pick, chunk))
+                await self._connection.execute(_insert_rows(table, names, len(chunk)), list(chain.from_iterable(values)))
         except sqlite3.IntegrityError as error:
             raise _taken(error) from None
 
