@@ -4,6 +4,7 @@ never against a backend's SQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 
@@ -47,6 +48,17 @@ async def test_an_account_is_found_by_each_identifier_and_by_id(store):
             assert await work.users.find(identifier) == added
         assert await work.users.get(added.id) == added
         assert await work.users.find(Identifier("phone", "13900139000")) is None
+
+
+async def test_legacy_ids_are_kept_on_the_user_as_json_reads_and_writes_them(store, rows):
+    """The copy on the user is written by hand for speed: it must be what json.dumps(sort_keys=True) writes."""
+    ids = {"uid": "1", "gid": 'a "quoted" \\ id', "userId": "名字\u2028x"}
+    async with store.write() as work:
+        await work.users.add_many([(41, account(legacy_ids=ids)), (42, account(public_id="b" * 16))])
+    async with store.read() as work:
+        assert ((await work.users.get(41)).legacy_ids, (await work.users.get(42)).legacy_ids) == (ids, {})
+    assert rows("SELECT id, legacy_ids FROM users ORDER BY id") == [
+        {"id": 41, "legacy_ids": json.dumps(ids, sort_keys=True)}, {"id": 42, "legacy_ids": None}]
 
 
 @pytest.mark.parametrize("field, given", [("username", {"username_key": "ann"}), ("phone", {"phone": "13800138000"}),
