@@ -51,7 +51,7 @@ def clustered_public_ids(count: int) -> list[str]:
     """``count`` public ids that start with the same CLUSTERED random letters, the rest drawn as above. An
     import's batch then lands in one place of the unique index on public ids, instead of on nearly every
     page of it, each of which the batch's commit writes again: a million users import 17% faster, with a
-    third of the system time. 12 letters stay random (26**12 ids for a batch of 10,000). Ids that start
+    third of the system time. 12 letters stay random (26**12 ids for a batch of 2,000). Ids that start
     alike tell only that their users were imported together, as the legacy ids beside them mostly do."""
     start = new_public_ids(1)[0][:CLUSTERED]
     return [start + rest[CLUSTERED:] for rest in new_public_ids(count)]

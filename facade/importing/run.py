@@ -29,7 +29,10 @@ from facade.importing.description import Description, Sessions, Users
 from facade.importing.rows import Candidate, RowError, candidate
 from facade.importing.values import Row
 
-BATCH = 10_000
+# Rows per batch (one transaction): small enough that a batch's rows, accounts and decisions stay in the
+# processor's cache between being made and being written. A million express users took 51 s in batches of
+# 10,000 and 39 s in batches of 2,000 (1,000 and 500: no faster), with a peak of 146 and 102 MiB.
+BATCH = 2_000
 _HEX32 = frozenset("0123456789abcdef")
 
 
