@@ -65,3 +65,20 @@ async def test_a_write_cancelled_while_another_process_holds_the_lock_leaves_no_
     await store.close()
     with sqlite3.connect(db_path, timeout=1) as db:  # and no lock is left held for other processes
         db.execute("BEGIN IMMEDIATE")
+
+
+async def test_a_batch_insert_leaves_out_only_the_columns_no_row_fills(db_path):
+    """Columns empty in every row are left out of the statement; each row keeps its own values, however
+    few columns are left (one, here)."""
+    store = await open_store(f"sqlite:///{db_path}")
+    try:
+        async with store.write() as work:
+            await work._db.run("CREATE TABLE t (a TEXT, b INTEGER, c TEXT)")
+            await work._db.insert_many("t", ("a", "b", "c"), [[None, 1, None], [None, 2, None]])
+            await work._db.insert_many("t", ("a", "b", "c"), [[None, 3, None], ["x", None, None], [None, 0, ""]])
+            await work._db.insert_many("t", ("a", "b", "c"), [])
+    finally:
+        await store.close()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == [
+            (None, 1, None), (None, 2, None), (None, 3, None), ("x", None, None), (None, 0, "")]

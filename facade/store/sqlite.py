@@ -117,13 +117,14 @@ class SqliteDb(Rows):
         if not rows:
             return
         filled = _filled(rows)
-        names, pick = tuple(columns[i] for i in filled), itemgetter(*filled)
+        names = tuple(columns[i] for i in filled)
+        pick = itemgetter(*filled) if len(filled) > 1 else lambda row: (row[filled[0]],)  # a tuple either way
         per = MAX_VARIABLES // len(names)
         try:
             for start in range(0, len(rows), per):
                 chunk = rows[start:start + per]
-                values = map(pick, chunk) if len(filled) > 1 else ((value,) for value in map(pick, chunk))
-                await self._connection.execute(_insert_rows(table, names, len(chunk)), list(chain.from_iterable(values)))
+                await self._connection.execute(_insert_rows(table, names, len(chunk)),
+                                               list(chain.from_iterable(map(pick, chunk))))
         except sqlite3.IntegrityError as error:
             raise _taken(error) from None
 
