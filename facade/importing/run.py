@@ -303,11 +303,10 @@ class _UsersBatch:
     def _decide(self, made: Candidate, brought: dict[tuple[str, str], Brought],
                 known: dict[tuple[str, str], Account]) -> str | Account | None:
         keys, seen = made.keys(), self._seen
-        if not seen.keys().isdisjoint(keys):
+        if not seen.keys().isdisjoint(keys):  # asked at C speed, as the keys are added: a million rows pass here
             return self._rejected(made, f"repeats line {next(seen[key] for key in keys if key in seen)}")
-        # Each step at C speed where it can be: a million rows pass here.
-        by_id = [brought[item] for item in made.account.legacy_ids.items() if item in brought] if brought else []
-        holders = {known[key].id: known[key] for key in made.identifiers.items() if key in known} if known else {}
+        by_id = [brought[item] for item in made.account.legacy_ids.items() if item in brought]
+        holders = {known[key].id: known[key] for key in made.identifiers.items() if key in known}
         seen.update(dict.fromkeys(keys, made.line))
         if by_id:
             return self._again(made, by_id[0])

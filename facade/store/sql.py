@@ -77,11 +77,6 @@ def field_of(columns: str) -> str:
     return FIELDS_OF_COLUMNS.get(last, last)
 
 
-@functools.lru_cache(maxsize=64)
-def placeholders(count: int, start: int = 1) -> str:
-    return ", ".join(f"${i}" for i in range(start, start + count))
-
-
 def _record(cls: type[T], row: Row | None) -> T | None:
     return None if row is None else cls(**{name: row[name] for name in _names(cls) if name in row})
 
