@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from facade import __version__
 from facade import config as configuration
 from facade import yamlfile
 from facade import api_docs, logs, metrics, serving, workers
@@ -46,6 +47,7 @@ log = logging.getLogger("facade")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="facade", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"facade {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help=f"config file (default: ${configuration.ENV_VAR}, then ./config.yaml)")
