@@ -305,8 +305,8 @@ async def _import(config: configuration.Config, description: descriptions.Descri
     try:
         with contextlib.ExitStack() as files:
             out = files.enter_context(open(args.report, "w", encoding="utf-8")) if args.report else None
-            importer = Importer(store, description, dry_run=args.dry_run, report=Report(out), progress=Progress(),
-                                session_ttl_max=config["security.session_ttl_max"], totals=totals)
+            importer = Importer(store, description, dry_run=args.dry_run, report=Report(out), totals=totals,
+                                progress=Progress(sys.stderr), session_ttl_max=config["security.session_ttl_max"])
             try:
                 summaries = await importer.run()
             except ImportStopped as error:
