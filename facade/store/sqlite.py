@@ -34,7 +34,7 @@ from typing import Any, AsyncIterator
 import aiosqlite
 
 from facade.core.ports import Taken
-from facade.store import schema
+from facade.store import StoreFault, schema
 from facade.store.sql import Row, Rows, SqlWork, field_of
 
 READERS = 2
@@ -236,8 +236,11 @@ class SqliteStore:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWork]:
-        async with asyncio.timeout(self._timeout):  # waiting for this process's other writers, and the file's lock
-            await self._writing.acquire()
+        try:
+            async with asyncio.timeout(self._timeout):  # waiting for this process's other writers
+                await self._writing.acquire()
+        except TimeoutError:
+            raise StoreFault(f"no turn to write within {self._timeout} s") from None
         try:
             async with self._transaction() as work:
                 yield work
