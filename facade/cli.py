@@ -18,7 +18,7 @@ import yaml
 
 from facade import config as configuration
 from facade import yamlfile
-from facade import api_docs, logs, metrics, serving, workers
+from facade import api_docs, exposure, logs, metrics, serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
@@ -176,6 +176,7 @@ def _serve(config: configuration.Config) -> int:
     for dialect in app[DIALECTS]:
         log.info("serving %s: %d routes under %s at %s, store %s, %d process%s", dialect.name, len(dialect.routes),
                  ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
+    exposure.warn_of_kept_key(config, app[DIALECTS])
 
     def work() -> int:  # in the worker, after any fork: each process makes its own loop
         serving.run(app, sock, config, access_log_class=logs.AccessLogger, loop_factory=_event_loop)
@@ -214,8 +215,7 @@ async def _reach(config: configuration.Config) -> str:
 
 
 async def _named_store(config: configuration.Config) -> tuple[Store, str]:
-    url = config["storage.url"]
-    created = will_create(url)
+    url, created = config["storage.url"], will_create(config["storage.url"])
     store = await open_configured_store(config)
     return store, describe(url) + (" (created now: there was no database)" if created else "")
 

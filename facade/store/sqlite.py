@@ -33,6 +33,7 @@ from typing import Any, AsyncIterator
 
 import aiosqlite
 
+from facade import private_files
 from facade.core.ports import Taken
 from facade.store import StoreFault, schema
 from facade.store.sql import Row, Rows, SqlWork, field_of
@@ -220,7 +221,7 @@ class SqliteStore:
 
     @classmethod
     async def open(cls, path: Path, readers: int = READERS, timeout: float = 5) -> "SqliteStore":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_files.create(path)  # SQLite gives its -wal and -shm files the database file's mode
         writer = await _connect(path, timeout)
         opened = [writer]
         try:
