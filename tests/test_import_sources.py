@@ -7,18 +7,10 @@ import json
 import pytest
 
 from facade.importing.sources import LINE_LIMIT
+from tests.test_import import EXPRESS
 
-JSONL = """
-    dialect: express
-    users:
-      source: {path: users.jsonl, format: jsonl}
-      fields:
-        ids: {userId: $row.id}
-        username: $row.user_name
-        phone: $row.mobile
-        password: {scheme: plain, value: $row.pwd}
-"""
-CSV = JSONL.replace("users.jsonl, format: jsonl", "users.csv, format: csv")
+CSV = EXPRESS  # users.csv
+JSONL = EXPRESS.replace("{path: users.csv, format: csv}", "{path: users.jsonl, format: jsonl}")
 GOOD = {"id": 7, "user_name": "alice", "mobile": "13800138000", "pwd": "s3cret-1"}
 LINE_1 = json.dumps(GOOD).encode() + b"\n"
 DEEP = 100_000
