@@ -18,13 +18,15 @@ def make_folder(folder: Path) -> None:
     """``folder`` and any missing folder above it, each 0700 (chmod: mkdir's mode is masked by the umask)."""
     missing = []
     for path in (folder, *folder.parents):
-        if path.exists():
+        if path.is_dir():
             break
         missing.append(path)
     for path in reversed(missing):
         try:
             path.mkdir(mode=FOLDER)
-        except FileExistsError:  # another process made it first: its mode is its own
+        except FileExistsError:  # another process made it first (its mode is its own), or a file is there
+            if not path.is_dir():
+                raise
             continue
         path.chmod(FOLDER)
 

@@ -22,12 +22,13 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def served_under(umask: int, folder: Path, *sets: str, env: dict[str, str] | None = None) -> Served:
+def served_under(umask: int, folder: Path, *sets: str, env: dict[str, str] | None = None,
+                 args: tuple[str, ...] = ()) -> Served:
     """`facade serve` started with ``umask``, its store and outbox under ``folder``/var (the default layout)."""
     before = os.umask(umask)  # the server process inherits it
     try:
         return Served("storage.url=sqlite:///var/data/facade.db", "notify.outbox=var/outbox.jsonl",
-                      "security.bcrypt_rounds=4", *sets, cwd=folder, env=env)
+                      "security.bcrypt_rounds=4", *sets, cwd=folder, env=env, args=args)
     finally:
         os.umask(before)
 
@@ -57,13 +58,13 @@ async def test_a_kept_key_in_a_database_others_can_read_is_warned_of_once(tmp_pa
     database.parent.mkdir(parents=True)
     database.touch(0o644)  # made beforehand, readable by all: the server leaves its mode as it is
     database.chmod(0o644)
-    server = served_under(0o022, tmp_path)
+    server = served_under(0o022, tmp_path, args=("--workers", "2"))  # said by the parent, once
     await server.healthy()
     server.stop()
     assert server.log.count(KEPT_KEY) == 1
     assert (f"kept in the store, and {database} is readable by its group or others: whoever reads the key can "
-            "mint tokens the dialects accept; in production give the key from the environment (FACADE_SECURITY__JWT_SECRET)\n"
-            ) in server.log
+            "mint tokens the dialects accept; in production give the key from the environment "
+            "(FACADE_SECURITY__JWT_SECRET)\n") in server.log
     given = served_under(0o022, tmp_path, env={"FACADE_SECURITY__JWT_SECRET": "k" * 40})
     await given.healthy()
     given.stop()
