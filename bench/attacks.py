@@ -350,6 +350,37 @@ async def crowd(lab: Lab, cap: int = 200, count: int = 300, newcomers: int = 20)
     return f"newcomers {counted(statuses)}", f"{count} addresses holding half a head, cap {cap}: {shed} shed"
 
 
+async def kept_alive(port: int, rounds: int) -> list[str]:
+    """One keep-alive connection from the attacker's address asking for the health check ``rounds`` times."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+    except (OSError, asyncio.TimeoutError) as error:
+        return [type(error).__name__]
+    statuses = []
+    try:
+        for _ in range(rounds):
+            writer.write(b"GET /_facade/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+            await reader.readexactly(length)
+            statuses.append(head[9:12].decode())
+            await asyncio.sleep(0.2)  # held open between requests, as an app's pooled connection is
+    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as error:
+        statuses.append(type(error).__name__)
+    finally:
+        writer.close()
+    return statuses
+
+
+async def one_address(lab: Lab, count: int = 64, rounds: int = 5) -> tuple[str, str]:
+    """``count`` users behind one address (a carrier's, or a balancer missing from trusted_proxies), each on a
+    keep-alive connection of its own, all open at once, on a server with room."""
+    answers = await asyncio.gather(*(kept_alive(lab.server.port, rounds) for _ in range(count)))
+    statuses = [status for each in answers for status in each]
+    failed = sum(any(status != "200" for status in each) for each in answers)
+    return counted(statuses), f"{count} connections at once from one address, {failed} not served throughout"
+
+
 async def bystander(bench: Bench, attacked: Lab, extra: list[str]) -> list[object]:
     """2a again, with the probe on a second server that nothing attacks: what the machine itself lets a
     probe see while 600 MB cross its loopback, on two cores shared by the attacker, the servers and the
@@ -540,6 +571,8 @@ ATTACKS: list[tuple[str, Callable]] = [
     ("2b WebP 4096x4096", decode_bomb),
     ("3 CPU-heavy bodies", cpu_bodies),
     ("4a slow clients", slow_clients),
+    ("4d 64 keep-alive connections, one address", one_address),
+    ("4e 1,000 keep-alive connections, one address", functools.partial(one_address, count=1000)),
     ("5 client mistakes", client_mistakes),
     ("7 uploads", uploads),
     ("8 sessions", sessions),

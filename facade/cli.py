@@ -19,7 +19,7 @@ import yaml
 from facade import __version__
 from facade import config as configuration
 from facade import yamlfile
-from facade import api_docs, logs, metrics, serving, workers
+from facade import api_docs, exposure, logs, metrics, serving, workers
 from facade.app import init_app, load_config_dialects, open_configured_store
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
@@ -178,6 +178,7 @@ def _serve(config: configuration.Config) -> int:
     for dialect in app[DIALECTS]:
         log.info("serving %s: %d routes under %s at %s, store %s, %d process%s", dialect.name, len(dialect.routes),
                  ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
+    exposure.warn_of_kept_key(config, app[DIALECTS])
 
     def work() -> int:  # in the worker, after any fork: each process makes its own loop
         serving.run(app, sock, config, access_log_class=logs.AccessLogger, loop_factory=_event_loop)
@@ -216,8 +217,7 @@ async def _reach(config: configuration.Config) -> str:
 
 
 async def _named_store(config: configuration.Config) -> tuple[Store, str]:
-    url = config["storage.url"]
-    created = will_create(url)
+    url, created = config["storage.url"], will_create(config["storage.url"])
     store = await open_configured_store(config)
     return store, describe(url) + (" (created now: there was no database)" if created else "")
 
@@ -307,8 +307,8 @@ async def _import(config: configuration.Config, description: descriptions.Descri
     try:
         with contextlib.ExitStack() as files:
             out = files.enter_context(open(args.report, "w", encoding="utf-8")) if args.report else None
-            importer = Importer(store, description, dry_run=args.dry_run, report=Report(out), progress=Progress(),
-                                session_ttl_max=config["security.session_ttl_max"], totals=totals)
+            importer = Importer(store, description, dry_run=args.dry_run, report=Report(out), totals=totals,
+                                progress=Progress(sys.stderr), session_ttl_max=config["security.session_ttl_max"])
             try:
                 summaries = await importer.run()
             except ImportStopped as error:

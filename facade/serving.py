@@ -1,14 +1,9 @@
 """The HTTP server under the app: aiohttp's, minus what a hostile client could use.
 
-- Connections are capped below the open-file limit, and per client address, so
-  that neither one client nor a crowd of idle sockets can lock everyone out; a
-  connection beyond a client's cap gets a bare 503 and is closed at once. At
-  the total cap, a new connection takes the place of the one that has waited
-  longest without a request in progress (never sent a whole head, or kept
-  alive between requests): a crowd of addresses holding sockets open then
-  only sheds its own, instead of shutting everyone else out until their
-  heads time out. Only when every connection is serving a request is a new
-  one refused.
+- Connections are capped below the open-file limit; per-client shares apply
+  only near that cap, so that neither one client nor a crowd of idle sockets
+  can lock everyone out, and a crowd behind one address is never refused on
+  an idle server (facade.connections says who gives way).
 - A client has ``server.read_timeout`` seconds to send a request's head (and an
   idle kept-alive connection is closed after as long); the body's own deadline
   is applied where it is read (facade.dialect.sources).
@@ -32,9 +27,7 @@ import logging
 import resource
 import socket
 import time
-from collections import Counter
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from aiohttp import web
@@ -43,6 +36,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from facade.client_address import ClientAddress, networks
 from facade.config import Config
+from facade.connections import QUIET_FOR, Connections
 
 SERVER = "facade"  # the Server header of every answer: no software version for anyone to look up
 FILES_KEPT_FREE = 64  # descriptors left for the store, the outbox, logs and imports under a full connection cap
@@ -53,62 +47,7 @@ ACCEPT_FAILED = "socket.accept() out of system resource"
 # Smaller, a body that waits its turn (facade.dialect.sources) costs the loop one read before it is paused,
 # not several: a burst of large bodies then fills fewer turns of the loop that other requests wait behind.
 READ_BUFFER = 16 * 1024
-QUIET_FOR = 60.0  # seconds between two log lines about the same resource shortage
 log = logging.getLogger("facade.serving")
-
-
-@dataclass
-class Connections:
-    """Open connections, in all and per peer address; trusted proxies, which carry many clients
-    each, count only towards the total."""
-    total_max: int
-    per_peer_max: int
-    clients: ClientAddress
-
-    def __post_init__(self) -> None:
-        self.total = 0
-        self.per_peer: Counter[str] = Counter()
-        self.last_warned = -QUIET_FOR
-        self.last_shed_told = -QUIET_FOR
-        self.shed = 0  # connections shed since the last line saying so
-        self.waiting: dict[Protocol, None] = {}  # connections without a request in progress, longest waiting first
-
-    def admit(self, peer: str, trusted: bool) -> bool:
-        """Counts a new connection from ``peer`` (as ClientAddress.peer names it); False if it is one too many."""
-        self.total += 1
-        self.per_peer[peer] += 1
-        over_peer = self.per_peer[peer] > self.per_peer_max and not trusted
-        if over_peer or (self.total > self.total_max and not self._shed_one()):
-            now = time.monotonic()
-            if now - self.last_warned >= QUIET_FOR:
-                self.last_warned = now
-                log.warning("connection refused: %d open (cap %d), %d from %s (cap %d); "
-                            "said once a minute at most", self.total - 1, self.total_max,
-                            self.per_peer[peer] - 1, peer, self.per_peer_max)
-            return False
-        return True
-
-    def left(self, peer: str) -> None:
-        self.total -= 1
-        self.per_peer[peer] -= 1
-        if not self.per_peer[peer]:
-            del self.per_peer[peer]
-
-    def _shed_one(self) -> bool:
-        """Closes the connection that has waited longest without a request in progress, making room for a
-        new one; False if every connection is serving a request."""
-        for protocol in self.waiting:
-            if protocol.serving():
-                continue
-            protocol.shed()
-            self.shed += 1
-            now = time.monotonic()
-            if now - self.last_shed_told >= QUIET_FOR:
-                log.warning("at the connection cap (%d): closed %d connection(s) that had no request in "
-                            "progress, longest waiting first; said once a minute at most", self.total_max, self.shed)
-                self.last_shed_told, self.shed = now, 0
-            return True
-        return False
 
 
 def connection_cap(configured: int) -> int:
@@ -124,20 +63,20 @@ class Protocol(RequestHandler):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
-        self._peer, trusted = self.connections.clients.peer(peer[0] if isinstance(peer, tuple) else None)
+        self.peer, self.trusted = self.connections.clients.peer(peer[0] if isinstance(peer, tuple) else None)
         self._counted = True
-        if not self.connections.admit(self._peer, trusted):  # refused before any task or timer is made for it
+        if not self.connections.admit(self.peer, self.trusted):  # refused before any task or timer is made for it
             transport.write(REFUSED)  # type: ignore[attr-defined]
             transport.close()
             self._force_close = True
             return
         super().connection_made(transport)
-        self.connections.waiting[self] = None
+        self.connections.idle(self)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if self._messages:  # a whole head has arrived: this connection is serving, no longer only waiting
-            self.connections.waiting.pop(self, None)
+            self.connections.busy(self)
 
     async def finish_response(self, request: web.BaseRequest, resp: web.StreamResponse,
                               start_time: float | None) -> tuple[web.StreamResponse, bool]:
@@ -145,8 +84,7 @@ class Protocol(RequestHandler):
             return await super().finish_response(request, resp, start_time)
         finally:
             if getattr(self, "_counted", False):  # answered: waiting for the next head, last in line to be shed
-                self.connections.waiting.pop(self, None)
-                self.connections.waiting[self] = None
+                self.connections.idle(self)
 
     def serving(self) -> bool:
         """Whether a request is in progress here, or a whole head waits to be served."""
@@ -166,8 +104,7 @@ class Protocol(RequestHandler):
     def _uncount(self) -> None:
         if getattr(self, "_counted", False):
             self._counted = False
-            self.connections.left(self._peer)
-            self.connections.waiting.pop(self, None)
+            self.connections.left(self)
 
     def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:

@@ -59,25 +59,6 @@ async def test_no_answer_names_the_software_and_a_malformed_request_is_echoed_no
     assert server.log.count("INFO facade.serving [-] bad request from 127.0.0.1: ") == 4
 
 
-async def test_connections_beyond_a_clients_cap_get_a_bare_503_and_others_are_served(served):
-    server = await served("server.max_connections_per_client=3", "logging.level=INFO")
-    held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
-    try:
-        assert await asyncio.to_thread(exchange, server.port, b"") == REFUSED
-        answer = await asyncio.to_thread(exchange, server.port, b"GET /_facade/health HTTP/1.1\r\nHost: x\r\n"
-                                         b"Connection: close\r\n\r\n", "127.0.0.2")
-        assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'{"status":"ok"}')
-    finally:
-        for sock in held:
-            sock.close()
-    await asyncio.sleep(0.2)
-    answer = await asyncio.to_thread(exchange, server.port, b"GET /_facade/health HTTP/1.1\r\nHost: x\r\n"
-                                     b"Connection: close\r\n\r\n")
-    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
-    server.stop()
-    assert server.log.count("WARNING facade.serving [-] connection refused") == 1
-
-
 async def test_a_head_that_does_not_arrive_in_time_is_hung_up_on(served):
     server = await served("server.read_timeout=1")
     loop = asyncio.get_running_loop()
@@ -161,3 +142,76 @@ async def test_at_the_total_cap_connections_serving_requests_are_kept_and_a_newc
     await asyncio.sleep(0.3)
     answer = await asyncio.to_thread(exchange, server.port, HEALTH_ONCE, "127.0.0.2")
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def kept_alive_from(port: int, source: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+    answer = kept_alive_health(sock)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'{"status":"ok"}'), answer
+    return sock
+
+
+BODY_COMING = (b"POST /express/login/api/login/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+               b"Content-Type: application/x-www-form-urlencoded\r\n\r\nloginInfo=")
+
+
+async def test_64_keep_alive_connections_from_one_address_are_all_served_on_an_idle_server(served):
+    server = await served("logging.level=INFO")
+    held = [await asyncio.to_thread(kept_alive_from, server.port, "127.0.0.1") for _ in range(64)]
+    try:
+        for sock in held:  # every one still open, and served again
+            assert (await asyncio.to_thread(kept_alive_health, sock)).endswith(b'{"status":"ok"}')
+    finally:
+        for sock in held:
+            sock.close()
+    server.stop()
+    assert "connection refused" not in server.log and "closed" not in server.log
+
+
+async def test_near_the_cap_the_address_holding_the_most_gives_up_an_idle_one_never_a_busy_one(served):
+    server = await served("server.max_connections=10", "server.max_connections_per_client=2", "logging.level=INFO")
+    busy = socket.create_connection(("127.0.0.1", server.port))  # the oldest: serving a request, its body coming
+    busy.sendall(BODY_COMING)
+    await asyncio.sleep(0.2)
+    idle = [await asyncio.to_thread(kept_alive_from, server.port, "127.0.0.1") for _ in range(8)]  # 9 of 10: overload
+    newcomers = []
+    try:
+        for i in range(2):  # each newcomer from another address: the heaviest address's oldest idle one goes
+            newcomers.append(await asyncio.to_thread(kept_alive_from, server.port, f"127.0.0.{2 + i}"))
+            assert await asyncio.to_thread(closed_by_server, idle[i]), i
+        assert not await asyncio.to_thread(closed_by_server, busy)
+        assert not await asyncio.to_thread(closed_by_server, idle[2])
+        # the heaviest's own newcomer takes its own oldest idle one
+        newcomers.append(await asyncio.to_thread(kept_alive_from, server.port, "127.0.0.1"))
+        assert await asyncio.to_thread(closed_by_server, idle[2])
+        for sock in newcomers + idle[3:]:
+            assert (await asyncio.to_thread(kept_alive_health, sock)).endswith(b'{"status":"ok"}')
+    finally:
+        for sock in [busy, *idle, *newcomers]:
+            sock.close()
+    server.stop()
+    assert server.log.count("WARNING facade.serving [-] near the connection cap (9 open, cap 10): closed 1 idle "
+                            "connection(s) of the clients holding the most (over 2 each)") == 1
+    assert "connection refused" not in server.log and "Traceback" not in server.log
+
+
+async def test_near_the_cap_an_address_whose_connections_all_serve_is_refused_more_and_others_are_not(served):
+    server = await served("server.max_connections=10", "server.max_connections_per_client=2", "logging.level=INFO")
+    busy = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(9)]
+    for sock in busy:
+        sock.sendall(BODY_COMING)
+    await asyncio.sleep(0.3)
+    try:
+        assert await asyncio.to_thread(exchange, server.port, b"") == REFUSED
+        answer = await asyncio.to_thread(exchange, server.port, HEALTH_ONCE, "127.0.0.2")
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b'{"status":"ok"}')
+        assert not any([await asyncio.to_thread(closed_by_server, sock) for sock in busy])
+    finally:
+        for sock in busy:
+            sock.close()
+    await asyncio.sleep(0.3)
+    answer = await asyncio.to_thread(exchange, server.port, HEALTH_ONCE)  # room again below the overload mark
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    server.stop()
+    assert server.log.count("WARNING facade.serving [-] connection refused: 9 open (cap 10), 9 from 127.0.0.1 "
+                            "(share under overload 2), none idle to close") == 1

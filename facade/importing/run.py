@@ -68,7 +68,7 @@ class Report:
 class Progress:
     """A line on a terminal, rewritten twice a second; nothing when there is no terminal."""
 
-    def __init__(self, out: TextIO | None = sys.stderr, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, out: TextIO | None, clock: Callable[[], float] = time.monotonic) -> None:
         self._out = out if out is not None and out.isatty() else None
         self._clock = clock
         self._started = self._shown = clock()

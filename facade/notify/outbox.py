@@ -9,6 +9,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from facade import private_files
 from facade.core.codes import Message
 from facade.core.outcomes import DeliveryFailed
 from facade.notify.payload import payload
@@ -28,6 +29,7 @@ class Outbox:
                 raise DeliveryFailed(f"outbox: {error.strerror}") from None
 
     def _append(self, line: str) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._path.exists():
+            private_files.create(self._path)  # it holds codes: 0600, its folder 0700
         with self._path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")

@@ -12,12 +12,17 @@ from urllib.parse import urlsplit, urlunsplit
 from facade import log_safety
 from facade.core.ports import Store
 
-__all__ = ["BACKENDS", "StoreUnavailable", "describe", "driver_error", "open_store", "sqlite_path", "will_create"]
+__all__ = ["BACKENDS", "StoreFault", "StoreUnavailable", "describe", "driver_error", "open_store", "sqlite_path",
+           "will_create"]
 DRIVERS = ("sqlite3", "aiosqlite", "asyncpg")
 
 
 class StoreUnavailable(Exception):
     """The store could not be opened: a path that cannot be written, a database that cannot be reached."""
+
+
+class StoreFault(Exception):
+    """A wait on the store that ran out (a connection, a turn to write) or a connection that could not be made."""
 
 
 def sqlite_path(url: str) -> Path:
@@ -50,10 +55,17 @@ def describe(url: str) -> str:
 
 
 def driver_error(error: BaseException) -> str | None:
-    """The name of a database driver's error (a lock held too long, a connection lost), else None."""
-    if type(error).__module__.split(".")[0] in DRIVERS:
+    """The name of a store fault: a database driver's error (a lock held too long, a connection lost) or
+    the store's own StoreFault; else None."""
+    if isinstance(error, StoreFault) or type(error).__module__.split(".")[0] in DRIVERS:
         return type(error).__name__
     return None
+
+
+def fault_reason(error: BaseException) -> str:
+    """What a store fault says, as it may be logged: the driver's first line (no statement's values: the
+    drivers' messages name constraints and columns, not values), bounded."""
+    return _reason(error)[:200]
 
 
 def will_create(url: str) -> bool:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 
 from facade.core.ports import Taken
-from facade.store import schema
+from facade.store import StoreFault, schema
 from facade.store.sql import Row, Rows, SqlWork, field_of
 
 MIGRATION_LOCK = 0x66616361646531  # any fixed number; "facade1"
@@ -126,13 +126,13 @@ class PostgresStore:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWork]:
-        async with self._pool.acquire(timeout=self._timeout) as connection:
+        async with _Acquired(self._pool, self._timeout) as connection:
             async with connection.transaction():
                 yield SqlWork(PostgresDb(connection, self._growth))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlWork]:
-        async with self._pool.acquire(timeout=self._timeout) as connection:
+        async with _Acquired(self._pool, self._timeout) as connection:
             yield SqlWork(PostgresDb(connection, self._growth))
 
     async def ping(self) -> None:
@@ -146,6 +146,23 @@ class PostgresStore:
             await asyncio.wait_for(self._pool.close(), timeout=max(self._timeout, 5))
         except TimeoutError:
             self._pool.terminate()
+
+
+class _Acquired:
+    """A pooled connection; a wait for one that runs out, or a database that cannot be reached, is a StoreFault."""
+    __slots__ = ("_acquiring",)
+
+    def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
+        self._acquiring = pool.acquire(timeout=timeout)
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        try:
+            return await self._acquiring.__aenter__()
+        except OSError as error:  # TimeoutError among them
+            raise StoreFault(f"no connection: {error.strerror or type(error).__name__}") from None
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._acquiring.__aexit__(*exc)
 
 
 async def _migrate(dsn: str, schema_name: str | None, timeout: float) -> None:

@@ -33,8 +33,9 @@ from typing import Any, AsyncIterator
 
 import aiosqlite
 
+from facade import private_files
 from facade.core.ports import Taken
-from facade.store import schema
+from facade.store import StoreFault, schema
 from facade.store.sql import Row, Rows, SqlWork, field_of
 
 READERS = 2
@@ -220,7 +221,7 @@ class SqliteStore:
 
     @classmethod
     async def open(cls, path: Path, readers: int = READERS, timeout: float = 5) -> "SqliteStore":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_files.create(path)  # SQLite gives its -wal and -shm files the database file's mode
         writer = await _connect(path, timeout)
         opened = [writer]
         try:
@@ -236,8 +237,11 @@ class SqliteStore:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWork]:
-        async with asyncio.timeout(self._timeout):  # waiting for this process's other writers, and the file's lock
-            await self._writing.acquire()
+        try:
+            async with asyncio.timeout(self._timeout):  # waiting for this process's other writers
+                await self._writing.acquire()
+        except TimeoutError:
+            raise StoreFault(f"no turn to write within {self._timeout} s") from None
         try:
             async with self._transaction() as work:
                 yield work
