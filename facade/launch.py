@@ -109,7 +109,8 @@ def _listen_admin(address: listeners.Address) -> listeners.Bound:
     try:
         return listeners.bind(address)
     except OSError as error:
-        raise CannotStart(f"admin.listen: cannot listen on {address}: {error.strerror or error}") from None
+        raise CannotStart(f"admin.listen: cannot listen on {address}: "
+                          f"{os.strerror(error.errno) if error.errno else error}") from None
 
 
 async def _reach(config: configuration.Config) -> str:

@@ -75,7 +75,7 @@ class Bound:
 
 
 def bind(address: Address) -> Bound:
-    """OSError, its strerror saying why, if the address cannot be had."""
+    """OSError if the address cannot be had."""
     if not address.path:
         family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
         return Bound(address, socket.create_server((address.host, address.port), family=family, backlog=BACKLOG))
@@ -99,7 +99,7 @@ def _clear_stale(path: str) -> None:
     except FileNotFoundError:
         return
     if not stat.S_ISSOCK(mode):
-        raise OSError(errno.EEXIST, f"{path} exists and is not a socket")
+        raise OSError(f"{path} exists and is not a socket")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
             probe.connect(path)
