@@ -83,8 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     shadow = commands.add_parser("shadow", help="what a running server's shadow routes found, comparing its answers "
                                                 "with the legacy server's")
     shadow_actions = shadow.add_subparsers(dest="action", required=True)
-    shadow_report = shadow_actions.add_parser("report", help="summarise GET /_facade/shadow; exit 1 when any "
-                                                             "answer differed")
+    shadow_report = shadow_actions.add_parser("report", help="summarise GET /_facade/shadow of the admin "
+                                                             "listener; exit 1 when any answer differed")
     shadow_report.add_argument("--url", default="http://127.0.0.1:8081", help="the admin listener: its base URL "
                                                                           "or unix:/path of its socket")
     shadow_report.add_argument("--token", default=os.environ.get(ADMIN_TOKEN), help=f"its admin.token (default: "
