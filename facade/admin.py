@@ -45,8 +45,9 @@ class Refusals:
         if self._last is not None and now - self._last < QUIET_FOR:
             self._unsaid += 1
             return
-        log.warning("admin: refused %s %s from %s: %s (%d more refused since the last such line; "
-                    "said once a minute at most)", request.method, request.path, request.remote, why, self._unsaid)
+        # The path as sent, still percent-encoded: decoded, a %0A in it would forge a second log line.
+        log.warning("admin: refused %s %s from %s: %s (%d more refused since the last such line; said once a "
+                    "minute at most)", request.method, request.rel_url.raw_path, request.remote, why, self._unsaid)
         self._last, self._unsaid = now, 0
 
 

@@ -145,10 +145,13 @@ async def test_refusals_are_one_line_a_minute_counting_the_others_and_never_the_
         clock.now += 31
         await admin.get("/_facade/shadow", headers={"Authorization": f"Bearer {TOKEN}-not"})
         await admin.get("/_facade/metrics", headers={"Authorization": f"Bearer {TOKEN}"})  # no line: let in
+        clock.now += 61
+        await admin.get("/_facade/x%0Aforged%20line")
     told = [r for r in caplog.records if r.name == "facade.admin"]
-    assert [r.levelname for r in told] == ["WARNING", "WARNING"]
+    assert [r.levelname for r in told] == ["WARNING", "WARNING", "WARNING"]
     assert told[1].getMessage() == ("admin: refused GET /_facade/shadow from 127.0.0.1: a wrong bearer token (5 more "
                                     "refused since the last such line; said once a minute at most)")
+    assert told[2].getMessage().startswith("admin: refused GET /_facade/x%0Aforged%20line from 127.0.0.1: no bearer")
     assert TOKEN[:8] not in caplog.text
 
 
