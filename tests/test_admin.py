@@ -187,6 +187,19 @@ def test_a_malformed_admin_listen_stops_start_up(listen, why):
     assert (result.returncode, result.stderr) == (2, f"facade: --set admin.listen={listen}: admin.listen: {why}\n")
 
 
+@pytest.mark.parametrize("listen", ["127.0.0.1:8081", "127.9.9.9:0", "[::1]:8081", "localhost:8081",
+                                    "unix:/run/facade/admin.sock"])
+def test_loopback_and_unix_sockets_need_no_token(listen):
+    result = facade("check", "--config", str(CONFIG_FILE), "--set", f"admin.listen={listen}")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_with_a_token_any_address_will_do():
+    result = facade("check", "--config", str(CONFIG_FILE), "--set", "admin.listen=0.0.0.0:8081",
+                    env={"FACADE_ADMIN__TOKEN": TOKEN})
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 def test_a_short_token_is_refused_without_being_shown():
     for env, sets in (({"FACADE_ADMIN__TOKEN": "short-secret"}, ()), ({}, ("--set", "admin.token=short-secret"))):
         result = facade("check", "--config", str(CONFIG_FILE), *sets, env=env)
