@@ -249,7 +249,9 @@ def run(app: web.Application, sock: socket.socket, config: Config,
         runners = [runner]
         try:
             if admin is not None:
-                operator = web.AppRunner(admin[0], handle_signals=False, access_log_class=access_log_class)
+                # The same server as the public one (bare 400s that echo nothing, connection caps), counted apart.
+                operator = Runner(admin[0], connections_of(config), handle_signals=False,
+                                  access_log_class=access_log_class)
                 await operator.setup()
                 runners.append(operator)
                 await web.SockSite(operator, admin[1]).start()

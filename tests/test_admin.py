@@ -219,6 +219,11 @@ async def test_facade_serve_keeps_the_operators_plane_off_the_public_port(tmp_pa
             assert (await raw(admin_port, path))[0::2] == (401, b"")
             status, fields, _ = await raw(admin_port, path, f"Authorization: Bearer {TOKEN}\r\n")
             assert (status, fields["Content-Type"]) == (200, ADMIN_PAGES[path])
+        reader, writer = await asyncio.open_connection("127.0.0.1", admin_port)
+        writer.write(f"G\x01T /_facade/metrics?token={TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        bad = await reader.read()
+        writer.close()
+        assert bad.split(b"\r\n")[0].endswith(b" 400 Bad Request") and bad.endswith(b"\r\n\r\nBad Request")
         refused = await asyncio.to_thread(facade, "shadow", "report", "--url", server.admin,
                                           env={"FACADE_ADMIN__TOKEN": ""})
         assert (refused.returncode, refused.stderr) == (2, (
@@ -232,6 +237,7 @@ async def test_facade_serve_keeps_the_operators_plane_off_the_public_port(tmp_pa
     assert (f"admin listener at {server.admin} (metrics, OpenAPI documents and docs, shadow report): every request "
             f"needs Authorization: Bearer <admin.token>") in server.log
     assert server.log.count("WARNING facade.admin") == 1 and TOKEN[:8] not in server.log
+    assert "Traceback" not in server.log
 
 
 async def test_without_a_token_the_admin_listener_is_open_on_loopback_and_says_so(tmp_path):
