@@ -1,4 +1,4 @@
-"""One client against everyone else: each attack of issue 13, replayed against
+"""One client against everyone else: each attack of issues 13 and 22, replayed against
 `facade serve` over loopback, while a cheap request (GET /_facade/health)
 is probed every 20 ms from another loopback address.
 
@@ -565,6 +565,28 @@ async def headers(lab: Lab) -> tuple[str, str]:
             f"answers echoing the bad line: {echoed}/2")
 
 
+# 10. the operator's endpoints under other spellings, on the public port; the admin listener without its token
+
+ADMIN_TOKEN = "admin-" + SECRET + "-0123456789"
+
+
+async def operator_paths(lab: Lab) -> tuple[str, str]:
+    from tests.test_admin import OPERATOR, spellings
+    public = [await asyncio.to_thread(raw_exchange, lab.server.port, f"GET {spelled} HTTP/1.1\r\nHost: x\r\n"
+                                      f"Connection: close\r\n\r\n".encode())
+              for path in OPERATOR for spelled in spellings(path)]
+    async def scrape(http: aiohttp.ClientSession, token: str | None) -> int:
+        async with http.get(f"{lab.server.admin}/_facade/metrics",
+                            headers={"Authorization": f"Bearer {token}"} if token else {}) as response:
+            await response.read()
+            return response.status
+    async with aiohttp.ClientSession() as http:
+        refused = [await scrape(http, token) for _ in range(10) for token in (None, ADMIN_TOKEN[:-1])]
+        scraped = await scrape(http, ADMIN_TOKEN)
+    return (f"public, {len(public)} spellings: {counted([a[9:12].decode() for a in public])}; "
+            f"admin without the token: {counted(refused)}", f"operator's scrape with the token: {scraped}")
+
+
 ATTACKS: list[tuple[str, Callable]] = [
     ("1 compressed bodies", compressed),
     ("2a 600 bodies of 1 MB", many_bodies),
@@ -577,6 +599,7 @@ ATTACKS: list[tuple[str, Callable]] = [
     ("7 uploads", uploads),
     ("8 sessions", sessions),
     ("9 headers", headers),
+    ("10 operator paths", operator_paths),
 ]
 
 
@@ -587,7 +610,8 @@ async def main(args: argparse.Namespace) -> None:
         payload()
     bench = Bench("sqlite")
     try:
-        server = await bench.serve("logging.level=INFO", "server.trusted_proxies=[]", *args.sets)
+        server = await bench.serve("logging.level=INFO", "server.trusted_proxies=[]", f"admin.token={ADMIN_TOKEN}",
+                                   *args.sets)
         lab = Lab(bench, server)
         for name, attack in ATTACKS:
             if chosen(name):

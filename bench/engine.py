@@ -105,7 +105,8 @@ def facade_command(url: str, port: int, rounds: int, outbox: Path) -> list[str]:
     return [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "facade" / "config.yaml"),
             "--port", str(port), "--set", f"storage.url={url}", "--set", f"security.bcrypt_rounds={rounds}",
             "--set", "logging.level=INFO", "--set", "security.max_concurrent_hashes=1",
-            "--set", f"security.jwt_secret={JWT_KEY}", "--set", f"notify.outbox={outbox}"]
+            "--set", f"security.jwt_secret={JWT_KEY}", "--set", f"notify.outbox={outbox}",
+            "--set", f"admin.listen=unix:{outbox.parent / 'admin.sock'}"]  # no port to collide with another run
 
 
 def baseline_command(kind: str, db: Path, port: int) -> list[str]:

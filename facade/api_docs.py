@@ -1,4 +1,4 @@
-"""Each dialect's OpenAPI document, and a page to read it, served under /_facade/.
+"""Each dialect's OpenAPI document, and a page to read it, served under /_facade/ on the admin listener.
 
 A document is made from the loaded mapping the first time it is asked for,
 then kept. The page's script and styles are Swagger UI's, served from the

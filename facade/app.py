@@ -12,7 +12,6 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from facade import notify
-from facade.api_docs import add_docs
 from facade.client_address import ClientAddress, networks
 from facade.config import Config, ConfigError
 from facade.core import UserCore
@@ -29,14 +28,13 @@ from facade.dialect.loader import load_dialects
 from facade.dialect.sources import BodyLimits
 from facade.dialect.tokens import codecs
 from facade.keys import BODIES, CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, METRICS, STORE
-from facade.metrics import Metrics, scrape
+from facade.metrics import Metrics
 from facade.serving import SERVER, handler_options
 from facade.store import open_store
 from facade.upstream.config import Upstream, UpstreamError, upstreams
 from facade.upstream.relay import relays
-from facade.upstream.shadow import report as shadow_report
 
-HEALTH, METRICS_PATH, SHADOW_PATH = "/_facade/health", "/_facade/metrics", "/_facade/shadow"
+HEALTH = "/_facade/health"  # the one path under /_facade/ the public listener serves (facade.admin has the rest)
 SWEEP_EVERY = 600  # seconds between housekeeping rounds, give or take a tenth (processes spread out)
 log = logging.getLogger("facade.app")
 
@@ -80,11 +78,8 @@ def init_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_housekeeping)
     app.cleanup_ctx.append(relays(legacy))
     app.router.add_get(HEALTH, health)
-    app.router.add_get(METRICS_PATH, scrape)
-    add_docs(app)
-    app.router.add_get(SHADOW_PATH, shadow_report)
     add_routes(app, dialects, legacy)
-    app.on_response_prepare.append(_no_sniffing)
+    app.on_response_prepare.append(no_sniffing)
     return app
 
 
@@ -143,7 +138,7 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
+async def no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
     """Served uploads are what their store says, never what a browser guesses from their bytes; and no
     answer names the server's software version for anyone to look up."""
     response.headers["X-Content-Type-Options"] = "nosniff"

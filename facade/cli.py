@@ -5,12 +5,9 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import shutil
-import socket
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,8 +16,8 @@ import yaml
 from facade import __version__
 from facade import config as configuration
 from facade import yamlfile
-from facade import api_docs, exposure, logs, metrics, serving, workers
-from facade.app import init_app, load_config_dialects, open_configured_store
+from facade import api_docs, launch
+from facade.app import load_config_dialects
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
 from facade.contract.cases import load as load_cases
@@ -34,15 +31,14 @@ from facade.core.service import UserCore
 from facade.dialect import upgrade as upgrading
 from facade.dialect.reference import operations_text
 from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
-from facade.keys import DIALECTS
 from facade.importing import description as descriptions
 from facade.importing.run import Importer, ImportStopped, Progress, Report
 from facade.importing.run import check as check_import
 from facade.importing.sources import SourceError
-from facade.store import StoreUnavailable, describe, will_create
+from facade.store import StoreUnavailable
 from facade.upstream import report as shadow_reports
 
-log = logging.getLogger("facade")
+ADMIN_TOKEN = "FACADE_ADMIN__TOKEN"  # what admin.token is read from, for `facade serve` too
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,9 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     shadow = commands.add_parser("shadow", help="what a running server's shadow routes found, comparing its answers "
                                                 "with the legacy server's")
     shadow_actions = shadow.add_subparsers(dest="action", required=True)
-    shadow_report = shadow_actions.add_parser("report", help="summarise GET /_facade/shadow; exit 1 when any "
-                                                             "answer differed")
-    shadow_report.add_argument("--url", default="http://127.0.0.1:8080", help="the server's base URL")
+    shadow_report = shadow_actions.add_parser("report", help="summarise GET /_facade/shadow of the admin "
+                                                             "listener; exit 1 when any answer differed")
+    shadow_report.add_argument("--url", default="http://127.0.0.1:8081", help="the admin listener: its base URL "
+                                                                          "or unix:/path of its socket")
+    shadow_report.add_argument("--token", default=os.environ.get(ADMIN_TOKEN), help=f"its admin.token (default: "
+                               f"${ADMIN_TOKEN}, which, unlike an argument, ps does not show)")
     shadow_report.add_argument("--json", action="store_true", help="print the report as the server gave it")
     document = commands.add_parser("openapi", parents=[common], help="write a dialect's OpenAPI 3.1 document, "
                                                                      "made from its mapping (default: to stdout)")
@@ -138,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreUnavailable as error:
         print(f"facade: storage.url: {error}", file=sys.stderr)
         return 2
-    except CannotStart as error:
+    except launch.CannotStart as error:
         print(f"facade: {error}", file=sys.stderr)
         return 2
 
@@ -152,74 +151,8 @@ def check(config: configuration.Config, args: argparse.Namespace) -> int:
     return 0
 
 
-class CannotStart(Exception):
-    """A reason the server cannot start, said in one line."""
-
-
 def serve(config: configuration.Config, args: argparse.Namespace) -> int:
-    logs.setup(config["logging.level"], config["logging.format"])
-    with contextlib.ExitStack() as stack:
-        if config["server.workers"] > 1:  # before the app (and its metrics) exists: every worker writes there
-            os.environ[metrics.MULTIPROCESS_DIR] = stack.enter_context(tempfile.TemporaryDirectory(
-                prefix="facade-metrics-"))
-        return _serve(config)
-
-
-def _serve(config: configuration.Config) -> int:
-    app = init_app(config)  # mappings checked once, before any worker starts
-    sock = _listen(config["server.host"], config["server.port"])
-    try:
-        store = asyncio.run(_reach(config))  # an unreachable or unwritable store stops the server here, once
-    except BaseException:
-        sock.close()
-        raise
-    host, port = sock.getsockname()[:2]
-    address, count = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}", config["server.workers"]
-    for dialect in app[DIALECTS]:
-        log.info("serving %s: %d routes under %s at %s, store %s, %d process%s", dialect.name, len(dialect.routes),
-                 ", ".join(dialect.url_space) or "/", address, store, count, "es" if count > 1 else "")
-    exposure.warn_of_kept_key(config, app[DIALECTS])
-
-    def work() -> int:  # in the worker, after any fork: each process makes its own loop
-        serving.run(app, sock, config, access_log_class=logs.AccessLogger, loop_factory=_event_loop)
-        return 0
-    if count == 1:
-        status = work()
-    else:
-        app.cleanup_ctx.append(workers.parent_watch)
-        status = workers.Supervisor(count, work, on_exit=metrics.forget_process).run()
-    log.info("stopped serving at %s (exit %d)", address, status)
-    return status
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's when it is installed (the 'fast' extra): the same behaviour, less cost per request."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    try:
-        return workers.listen(host, port)
-    except OSError as error:
-        raise CannotStart(f"cannot listen on {host}:{port}: "
-                          f"{os.strerror(error.errno) if error.errno else error}") from None
-
-
-async def _reach(config: configuration.Config) -> str:
-    """Opens the store once (creating it, or bringing its schema up to date) and says which it is."""
-    store, named = await _named_store(config)
-    await store.close()
-    return named
-
-
-async def _named_store(config: configuration.Config) -> tuple[Store, str]:
-    url, created = config["storage.url"], will_create(config["storage.url"])
-    store = await open_configured_store(config)
-    return store, describe(url) + (" (created now: there was no database)" if created else "")
+    return launch.serve(config)
 
 
 def init(args: argparse.Namespace) -> int:
@@ -249,7 +182,7 @@ def apps(config: configuration.Config, args: argparse.Namespace) -> int:
 
 async def _opened(config: configuration.Config) -> Store:
     """The store serve would use, named on stderr (stdout stays the command's answer)."""
-    store, named = await _named_store(config)
+    store, named = await launch.named_store(config)
     print(f"facade: store {named}", file=sys.stderr)
     return store
 
@@ -348,7 +281,7 @@ async def _contract_run(suite, target: Target, only: set[str] | None) -> list:
 def shadow(args: argparse.Namespace) -> int:
     """Exit 0 when every comparison agreed, 1 when any answer differed, 2 when the server could not be asked."""
     try:
-        report = asyncio.run(shadow_reports.fetch(args.url))
+        report = asyncio.run(shadow_reports.fetch(args.url, args.token))
     except shadow_reports.Unreachable as error:
         print(f"facade: shadow report: {error}", file=sys.stderr)
         return 2

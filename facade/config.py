@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
-from facade import yamlfile
+from facade import listeners, yamlfile
 from facade.client_address import networks
 from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
 from facade.store import BACKENDS
@@ -52,12 +52,14 @@ DEFAULTS: dict[str, Any] = {
     "dialects": {},  # per-dialect settings: {<dialect>: {<setting>: value}}
     "upstreams": {},  # per dialect, the legacy server it replaces: {<dialect>: UPSTREAM}
     "logging": {"level": "INFO", "format": "text"},
+    "admin": {"listen": "127.0.0.1:8081", "token": None},  # the operator's listener (facade/admin.py)
 }
 # Every key of one upstream but its url, at its default (see facade/upstream/config.py).
 UPSTREAM = {"timeout": 3, "tls": {"verify": True, "ca_file": None, "cert_file": None, "key_file": None},
             "mode": "serve", "routes": {}, "lazy_migration": False, "shadow_writes": False,
             "breaker": {"failures": 5, "cool_down": 30}, "shadow": {"queue": 1000, "concurrency": 4, "keep": 50},
             "max_answer_bytes": 4 * 1024 * 1024}
+SECRET_KEYS = ("admin.token", "security.jwt_secret", "notify.smtp.password")  # never echoed, however given
 PATH_KEYS = ("mappings.dir", "mappings.schemas_dir", "notify.outbox")
 TLS_FILES = ("ca_file", "cert_file", "key_file")
 
@@ -108,6 +110,19 @@ def _check(values: dict[str, Any], blame: "_Blame") -> None:
         networks(values["server"]["trusted_proxies"])
     except ValueError as error:
         raise ConfigError(f"{blame('server.trusted_proxies')}: {error}") from None
+    _check_admin(values["admin"], blame)
+
+
+def _check_admin(admin: dict[str, Any], blame: "_Blame") -> None:
+    """Without a token, an admin listener anyone else could reach would hand them the operator's plane."""
+    try:
+        address = listeners.parse(admin["listen"])
+    except ValueError as error:
+        raise ConfigError(f"{blame('admin.listen')}: admin.listen: {error}") from None
+    if admin["token"] is None and not address.loopback():
+        raise ConfigError(f"{blame('admin.listen')}: admin.listen: {address} is neither a loopback address nor a "
+                          f"Unix socket; without admin.token (set FACADE_ADMIN__TOKEN) the admin listener "
+                          f"listens on loopback only")
 
 
 class _Blame:
@@ -122,7 +137,7 @@ class _Blame:
         return related[-1] if related else self._base
 
     def shows_values(self, dotted: str) -> bool:
-        return not self(dotted).startswith("$")
+        return dotted not in SECRET_KEYS and not self(dotted).startswith("$")
 
 
 def _environment(environ: dict[str, str]) -> list[tuple[str, str, str]]:

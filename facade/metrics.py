@@ -1,8 +1,8 @@
-"""Prometheus metrics, served at /_facade/metrics in the text format.
+"""Prometheus metrics, served at /_facade/metrics on the admin listener, in the text format.
 
 With ``--workers N`` every process writes its values to files in one folder
-the parent made (prometheus-client's multiprocess mode), so a scrape that
-lands on any worker sees the sum of all of them. That mode is chosen when
+the parent made (prometheus-client's multiprocess mode), so a scrape of the
+one worker serving the admin listener sees the sum of all of them. That mode is chosen when
 prometheus-client is first imported, which is why it is imported here only
 once the server knows how many processes it runs.
 """

@@ -175,18 +175,29 @@ def connections_of(config: Config) -> Connections:
 
 def run(app: web.Application, sock: socket.socket, config: Config,
         access_log_class: type[AbstractAccessLogger],
-        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> None:
-    """Serves ``app`` on ``sock`` until SIGTERM or SIGINT, then finishes what it is serving."""
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+        admin: tuple[web.Application, socket.socket] | None = None) -> None:
+    """Serves ``app`` on ``sock`` (and the admin app on its socket, if given) until SIGTERM or SIGINT, then
+    finishes what it is serving."""
     async def serve() -> None:
         asyncio.get_running_loop().set_exception_handler(AcceptErrors())
         runner = Runner(app, connections_of(config), handle_signals=True, access_log_class=access_log_class)
-        await runner.setup()
+        await runner.setup()  # first: the admin app serves what the public one's start-up made
+        runners = [runner]
         try:
+            if admin is not None:
+                # The same server as the public one (bare 400s that echo nothing, connection caps), counted apart.
+                operator = Runner(admin[0], connections_of(config), handle_signals=False,
+                                  access_log_class=access_log_class)
+                await operator.setup()
+                runners.append(operator)
+                await web.SockSite(operator, admin[1]).start()
             await web.SockSite(runner, sock).start()
             gc.collect()  # start-up's garbage goes now, not into the frozen generation
             gc.freeze()
             await asyncio.Future()  # until a signal raises GracefulExit
         finally:
-            await runner.cleanup()
+            for each in reversed(runners):
+                await each.cleanup()
     with suppress(web.GracefulExit, KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory) as runner:
         runner.run(serve())

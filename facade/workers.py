@@ -8,6 +8,10 @@ they are serving, and starts a new worker when one dies (a crash, a SIGKILL,
 the store away), waiting longer after each death in a row, so a database
 outage costs a retry every half minute, not a fork storm.
 
+Each worker has a slot, 0 to N-1, that its replacement takes over: the
+worker in slot 0 also serves the admin listener (its socket too is bound
+by the parent, so the replacement serves it where the dead one did).
+
 Only when no worker has ever managed to start (the store unreachable from
 the first moment, say) does the server give up, after a few tries; workers
 that are serving are never stopped because another could not start. A worker
@@ -41,25 +45,25 @@ def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
 
 
 class Supervisor:
-    def __init__(self, count: int, work: Callable[[], int], clock: Callable[[], float] = time.monotonic,
+    def __init__(self, count: int, work: Callable[[int], int], clock: Callable[[], float] = time.monotonic,
                  on_exit: Callable[[int], None] = lambda pid: None) -> None:
         self._count = count
-        self._work = work  # runs in a worker; returns its exit status
+        self._work = work  # runs in a worker, given its slot; returns its exit status
         self._on_exit = on_exit  # told each worker's pid once it is gone
         self._clock = clock
-        self._children: dict[int, float] = {}  # pid -> when it started
+        self._children: dict[int, tuple[float, int]] = {}  # pid -> when it started, and its slot
         self._stopping = False
         self._ever_started = False
         self._failed_starts = 0
         self._deaths_in_a_row = 0
-        self._due: list[float] = []  # when each worker waiting to be replaced may start
+        self._due: list[tuple[float, int]] = []  # when each worker waiting to be replaced may start, and its slot
         self._pid = os.getpid()
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        for _ in range(self._count):
-            self._spawn()
+        for slot in range(self._count):
+            self._spawn(slot)
         while self._children or (self._due and not self._stopping):
             self._reap()
             self._respawn_due()
@@ -71,12 +75,12 @@ class Supervisor:
             pid, code = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 return
-            started = self._children.pop(pid, None)
+            child = self._children.pop(pid, None)
             self._on_exit(pid)
-            if started is not None and not self._stopping:
-                self._died(pid, code, started)
+            if child is not None and not self._stopping:
+                self._died(pid, code, *child)
 
-    def _died(self, pid: int, code: int, started: float) -> None:
+    def _died(self, pid: int, code: int, started: float, slot: int) -> None:
         """A worker that lived STARTED_AFTER seconds had started: it is replaced at once. Each quick death
         in a row doubles the wait; one that exited by itself that quickly failed to start (a signal from
         outside is no such failure)."""
@@ -91,7 +95,7 @@ class Supervisor:
         steps = self._deaths_in_a_row
         delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** min(steps - 1, 16)) if steps else 0.0
         log.warning("worker %d died (%s); starting another in %.1f s", pid, _describe(code), delay)
-        self._due.append(self._clock() + delay)
+        self._due.append((self._clock() + delay, slot))
 
     def _gave_up(self) -> bool:
         return not self._ever_started and self._failed_starts >= FAILED_STARTS_MAX
@@ -99,11 +103,11 @@ class Supervisor:
     def _respawn_due(self) -> None:
         now = self._clock()
         for due in sorted(self._due):
-            if due <= now and not self._stopping:
+            if due[0] <= now and not self._stopping:
                 self._due.remove(due)
-                self._spawn()
+                self._spawn(due[1])
 
-    def _spawn(self) -> None:
+    def _spawn(self, slot: int) -> None:
         """Forks with SIGTERM and SIGINT held back, so no stop can land between the fork and the bookkeeping
         that lets it reach the new worker."""
         signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
@@ -112,12 +116,12 @@ class Supervisor:
                 return
             pid = os.fork()
             if pid == 0:
-                self._become_worker()
-            self._children[pid] = self._clock()
+                self._become_worker(slot)
+            self._children[pid] = (self._clock(), slot)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
 
-    def _become_worker(self) -> None:
+    def _become_worker(self, slot: int) -> None:
         global _parent
         _parent = self._pid  # known before the fork: the parent may die before the worker could ask
         for signum in SIGNALS:  # default handling until the server installs its own
@@ -125,7 +129,7 @@ class Supervisor:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         status = 1
         try:
-            status = self._work()
+            status = self._work(slot)
         except BaseException:
             log.exception("worker %d failed", os.getpid())
         finally:

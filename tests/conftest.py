@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +28,7 @@ os.environ["FACADE_STRICT_OUTCOMES"] = "1"
 from facade import app as app_module  # noqa: E402
 from facade.dialect.loader import SHIPPED_MAPPINGS
 from facade import config as configuration
+from facade.admin import admin_app
 from facade.app import init_app
 from facade.core import UserCore
 from facade.core.passwords import PasswordHasher
@@ -119,6 +121,14 @@ def make_config(tmp_path: Path, storage_url: str) -> Callable[..., configuration
 @pytest.fixture
 async def client(aiohttp_client, make_config):
     return await aiohttp_client(init_app(make_config()))
+
+
+@pytest.fixture
+def admin_client(aiohttp_client):
+    """The admin listener's app beside a public app a test serves (the public one started first)."""
+    async def of(public, clock: Callable[[], float] = time.monotonic):
+        return await aiohttp_client(admin_app(public.app, clock))
+    return of
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`facade serve` as a real process, for tests that need one: started on a
-free port, waited for until healthy, stopped with SIGTERM."""
+free port (and its admin listener on another), waited for until healthy,
+stopped with SIGTERM."""
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,9 @@ class Served:
                  port: int | None = None) -> None:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.admin = f"http://127.0.0.1:{free_port()}"  # the admin listener, unless a --set below names another
         command = [sys.executable, "-m", "facade", "serve", *(["--config", str(config)] if config else []),
-                   "--port", str(self.port), *args]
+                   "--port", str(self.port), *args, "--set", f"admin.listen={self.admin.removeprefix('http://')}"]
         for item in sets:
             command += ["--set", item]
         self._output = tempfile.TemporaryFile("w+", encoding="utf-8")

@@ -50,11 +50,11 @@ async def rendered(url: str, profile: str) -> str:
 @pytest.mark.parametrize("dialect", DIALECTS, ids=[d.name for d in DIALECTS])
 async def test_the_docs_page_lists_every_operation(server, tmp_path, dialect):
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{server.base}/_facade/openapi/{dialect.name}.json") as response:
+        async with http.get(f"{server.admin}/_facade/openapi/{dialect.name}.json") as response:
             document = await response.json()
     wanted = {(method.upper(), path) for path, item in document["paths"].items() for method in item
               if method in METHODS}
-    dom = await rendered(f"{server.base}/_facade/docs/{dialect.name}", str(tmp_path / "profile"))
+    dom = await rendered(f"{server.admin}/_facade/docs/{dialect.name}", str(tmp_path / "profile"))
     listed = {(method, html.unescape(path)) for method, path in OPERATION.findall(dom)}
     assert listed == wanted
     for route in dialect.routes:

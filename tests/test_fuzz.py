@@ -209,7 +209,7 @@ def test_fuzzing_the_document_finds_no_fault(tmp_path, dialect, record_property)
         keys = Keys(dialect, config, outbox)
         keys.prepare()
         fuzzing = Fuzzing(dialect, server, SqliteRows(database), ServerLog(server), keys)
-        schema = schemathesis.openapi.from_url(f"{server.base}/_facade/openapi/{dialect.name}.json")
+        schema = schemathesis.openapi.from_url(f"{server.admin}/_facade/openapi/{dialect.name}.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) == len({s for r in dialect.routes for s in r.served()}) + len(dialect.static)
         for operation in operations:

@@ -112,10 +112,11 @@ async def timed(coroutine) -> tuple[float, object]:
 
 
 async def test_a_slow_legacy_server_is_the_dialects_error_within_the_timeout_and_the_circuit_opens_and_closes(
-        legacy, aiohttp_client, make_config, rows):
+        legacy, aiohttp_client, admin_client, make_config, rows):
     await legacy.add_user("late", "13700137000", "pw")
     config = make_config(migrating(legacy, timeout=0.5, breaker={"failures": 2, "cool_down": 1}))
     client = await aiohttp_client(init_app(config))
+    admin = await admin_client(client)
     await legacy.faults(delay=3)
     for _ in range(2):  # each waits the timeout, no longer
         seconds, response = await timed(login(client, "13700137000", "pw"))
@@ -124,12 +125,12 @@ async def test_a_slow_legacy_server_is_the_dialects_error_within_the_timeout_and
     seconds, response = await timed(login(client, "13700137000", "pw"))  # open: at once, unasked
     await expect(response, BUSY)
     assert seconds < 0.3 and (await legacy.seen())[LOGIN] == 2
-    assert 'facade_upstream_circuit_open{dialect="express"} 1.0' in await (await client.get("/_facade/metrics")).text()
+    assert 'facade_upstream_circuit_open{dialect="express"} 1.0' in await (await admin.get("/_facade/metrics")).text()
 
     await legacy.faults()
     await asyncio.sleep(1.1)  # the cool-down: one call may try, and its success closes the circuit
     assert json.loads(await (await login(client, "13700137000", "pw")).text())["data"]["userName"] == "late"
-    assert 'facade_upstream_circuit_open{dialect="express"} 0.0' in await (await client.get("/_facade/metrics")).text()
+    assert 'facade_upstream_circuit_open{dialect="express"} 0.0' in await (await admin.get("/_facade/metrics")).text()
     assert len(rows("SELECT * FROM users")) == 1
 
 

@@ -1,4 +1,4 @@
-"""/_facade/metrics: Prometheus text whose counters move with the requests a test makes, in one process
+"""/_facade/metrics on the admin listener: Prometheus text whose counters move with the requests a test makes, in one process
 and summed over every worker of `serve --workers 2`."""
 from __future__ import annotations
 
@@ -33,12 +33,13 @@ async def scrape(client) -> dict:
 
 
 @pytest.mark.every_backend
-async def test_counters_move_with_the_requests_made(aiohttp_client, make_config):
+async def test_counters_move_with_the_requests_made(aiohttp_client, admin_client, make_config):
     dead_gateway = f"http://127.0.0.1:{free_port()}/sms"  # nothing listens: every SMS fails
     client = await aiohttp_client(init_app(make_config(
         "notify.sms=webhook", f"notify.webhook.url={dead_gateway}", "notify.webhook.timeout=2",
         "throttle.login.account.failures=2")))
-    before = await scrape(client)
+    admin = await admin_client(client)
+    before = await scrape(admin)
     assert value(before, "facade_requests_total", dialect="express", route="register", outcome="ok") == 0
     assert (await client.post(REGISTER, data=ALICE)).status == 200
     for _ in range(3):
@@ -46,7 +47,7 @@ async def test_counters_move_with_the_requests_made(aiohttp_client, make_config)
     await client.post("/code/send", data={"username": "13900139000"})
     await client.post("/code/send", data={"username": "ann@example.com"})
     await client.get("/express/login/api/nowhere")
-    found = await scrape(client)
+    found = await scrape(admin)
     assert value(found, "facade_requests_total", dialect="express", route="register", outcome="ok") == 1
     assert value(found, "facade_requests_total", dialect="express", route="login", outcome="wrong_password") == 2
     assert value(found, "facade_requests_total", dialect="express", route="login", outcome="login_throttled") == 1
@@ -72,8 +73,8 @@ async def test_one_scrape_sees_every_worker(tmp_path):
                         server.base + "/express/login/api/checkInfoIsCanUse/v1?type=userName&info=alice") as r:
                     assert r.status == 200
             await asyncio.gather(*(check() for _ in range(40)))
-            for _ in range(4):  # whichever worker answers the scrape, it counts all 40
-                async with http.get(server.base + "/_facade/metrics") as response:
+            for _ in range(4):  # the one admin listener counts all 40, whichever worker answered them
+                async with http.get(server.admin + "/_facade/metrics") as response:
                     found = samples(await response.text())
                 assert value(found, "facade_requests_total", dialect="express", route="check-username",
                              outcome="ok") == 40

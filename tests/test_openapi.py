@@ -31,8 +31,14 @@ def concrete(path: str) -> str:
     return re.sub(r"\{([^}:]+)(:[^}]*)?\}", r"\1", path)
 
 
-async def fetched(client, name: str) -> dict:
-    response = await client.get(f"/_facade/openapi/{name}.json")
+@pytest.fixture
+async def admin(client, admin_client):
+    """The documents and pages are the admin listener's."""
+    return await admin_client(client)
+
+
+async def fetched(admin, name: str) -> dict:
+    response = await admin.get(f"/_facade/openapi/{name}.json")
     assert response.status == 200
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     return json.loads(await response.read())
@@ -46,19 +52,19 @@ def operations(document: dict):
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_every_dialects_document_is_valid_openapi_3_1(client, name):
-    document = await fetched(client, name)
+async def test_every_dialects_document_is_valid_openapi_3_1(admin, name):
+    document = await fetched(admin, name)
     assert document["openapi"] == "3.1.0"
     errors = [e.message for e in OpenAPIV31SpecValidator(document).iter_errors()]
     assert errors == []
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_the_document_lists_every_route_and_nothing_else(client, name):
+async def test_the_document_lists_every_route_and_nothing_else(admin, name):
     dialect = BY_NAME[name]
     served = {(openapi_path(p), m) for r in dialect.routes for m, p in r.served()}
     served |= {(f"{prefix}/{{name}}", "GET") for prefix, _ in dialect.static}
-    document = await fetched(client, name)
+    document = await fetched(admin, name)
     assert {(path, method) for path, method, _ in operations(document)} == served
     tags = {tag for _, _, operation in operations(document) for tag in operation["tags"]}
     assert tags == {r.name for r in dialect.routes} | {serves for _, serves in dialect.static}
@@ -73,9 +79,9 @@ def documented_places(operation: dict) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_every_wire_parameter_is_documented_where_it_travels(client, name):
+async def test_every_wire_parameter_is_documented_where_it_travels(admin, name):
     dialect = BY_NAME[name]
-    document = await fetched(client, name)
+    document = await fetched(admin, name)
     for route in dialect.routes:
         for method, path in route.served():
             operation = document["paths"][openapi_path(path)][method.lower()]
@@ -95,10 +101,10 @@ async def test_every_wire_parameter_is_documented_where_it_travels(client, name)
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_an_empty_request_gets_an_answer_the_document_shows_byte_for_byte(client, name):
+async def test_an_empty_request_gets_an_answer_the_document_shows_byte_for_byte(client, admin, name):
     """Every operation, asked with nothing: the status is documented, and the body is one of that
     status's examples, whose description quotes the exact bytes."""
-    document = await fetched(client, name)
+    document = await fetched(admin, name)
     content_type = BY_NAME[name].style.content_type
     for path, method, operation in operations(document):
         if "{name}" in path:
@@ -113,8 +119,8 @@ async def test_an_empty_request_gets_an_answer_the_document_shows_byte_for_byte(
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_every_example_follows_its_responses_schema(client, name):
-    document = await fetched(client, name)
+async def test_every_example_follows_its_responses_schema(admin, name):
+    document = await fetched(admin, name)
     checked = 0
     for path, method, operation in operations(document):
         for status, response in operation["responses"].items():
@@ -130,9 +136,9 @@ async def test_every_example_follows_its_responses_schema(client, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_tokens_and_app_credentials_are_security_schemes(client, name):
+async def test_tokens_and_app_credentials_are_security_schemes(admin, name):
     dialect = BY_NAME[name]
-    document = await fetched(client, name)
+    document = await fetched(admin, name)
     schemes = document["components"].get("securitySchemes", {})
     if dialect.session is not None:
         places = {(s, n) for s, n in dialect.session.places if s in ("header", "query", "cookie")}
@@ -146,9 +152,9 @@ async def test_tokens_and_app_credentials_are_security_schemes(client, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_the_mappings_about_is_the_documents_description(client, name):
+async def test_the_mappings_about_is_the_documents_description(admin, name):
     about = BY_NAME[name].about
-    description = (await fetched(client, name))["info"]["description"]
+    description = (await fetched(admin, name))["info"]["description"]
     for item in [*about.get("follows_real_server", []), *about.get("follows_document", []), *about.get("departs", [])]:
         assert f"- {item}" in description
 
@@ -166,12 +172,12 @@ def example_summaries(operation: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_every_description_in_the_mapping_reaches_the_document(client, name):
+async def test_every_description_in_the_mapping_reaches_the_document(admin, name):
     """The legacy decisions a mapping records as descriptions are what a client team reads: the
     dialect's and its settings' in the document's description, a route's in each of its operations, a
     parameter's wherever it travels, an outcome entry's beside the example answer it describes."""
     dialect = BY_NAME[name]
-    document = await fetched(client, name)
+    document = await fetched(admin, name)
     info = document["info"]["description"]
     assert dialect.description and dialect.description in info
     for note in dialect.setting_notes.values():
@@ -202,15 +208,15 @@ async def test_every_description_in_the_mapping_reaches_the_document(client, nam
     assert described
 
 
-async def test_an_unknown_dialect_has_no_document_and_no_page(client):
+async def test_an_unknown_dialect_has_no_document_and_no_page(admin):
     for url in ("/_facade/openapi/nope.json", "/_facade/docs/nope"):
-        response = await client.get(url)
+        response = await admin.get(url)
         assert (response.status, await response.text()) == (404, "no dialect 'nope' is served here")
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_the_docs_page_loads_only_this_servers_files(client, name):
-    response = await client.get(f"/_facade/docs/{name}")
+async def test_the_docs_page_loads_only_this_servers_files(admin, name):
+    response = await admin.get(f"/_facade/docs/{name}")
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert response.headers["Content-Security-Policy"] == POLICY == (
@@ -220,7 +226,7 @@ async def test_the_docs_page_loads_only_this_servers_files(client, name):
     loads = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert loads == ["ui/swagger-ui.css", "ui/swagger-ui-bundle.js", "page.js"]
     for url in loads:
-        served = await client.get(f"/_facade/docs/{url}")
+        served = await admin.get(f"/_facade/docs/{url}")
         assert served.status == 200, url
         assert len(await served.read()) > 100
 
@@ -234,10 +240,10 @@ def test_facade_openapi_writes_what_the_server_serves(tmp_path, capsys):
     assert json.loads(printed)["info"]["title"] == "express"
 
 
-async def test_the_cli_and_the_server_give_the_same_bytes(client, tmp_path):
+async def test_the_cli_and_the_server_give_the_same_bytes(admin, tmp_path):
     out = tmp_path / "result.json"
     assert main(["openapi", "result", "--config", str(CONFIG_FILE), "--out", str(out)]) == 0
-    response = await client.get("/_facade/openapi/result.json")
+    response = await admin.get("/_facade/openapi/result.json")
     assert await response.read() == out.read_bytes()
 
 
@@ -250,12 +256,12 @@ def test_facade_openapi_names_what_it_cannot_do(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_every_outcome_a_route_may_answer_has_its_example(client, name):
+async def test_every_outcome_a_route_may_answer_has_its_example(admin, name):
     """One example per outcome the route declares it may answer (its operation's and the engine's),
     each the bytes failure_body renders for it: those met before a 'when' picks a route, at the
     dialect's level."""
     dialect = BY_NAME[name]
-    document = await fetched(client, name)
+    document = await fetched(admin, name)
     for route in dialect.routes:
         for method, path in route.served():
             operation = document["paths"][openapi_path(path)][method.lower()]

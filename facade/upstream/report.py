@@ -13,12 +13,18 @@ class Unreachable(Exception):
     pass
 
 
-async def fetch(base: str, timeout: float = 10) -> dict[str, Any]:
+async def fetch(base: str, token: str | None = None, timeout: float = 10) -> dict[str, Any]:
+    """From the admin listener at ``base``: http://HOST:PORT, or unix:/path of its socket."""
+    socket_path = base[len("unix:"):] if base.startswith("unix:") else None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http:
-            async with http.get(base.rstrip("/") + PATH) as response:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), headers=headers,
+                                         connector=aiohttp.UnixConnector(socket_path) if socket_path else None) as http:
+            async with http.get(("http://localhost" if socket_path else base.rstrip("/")) + PATH) as response:
                 if response.status != 200:
-                    raise Unreachable(f"{base}{PATH} answered {response.status}")
+                    hint = " (without the admin listener's token: --token or $FACADE_ADMIN__TOKEN)" * (
+                        response.status == 401)
+                    raise Unreachable(f"{base}{PATH} answered {response.status}{hint}")
                 return await response.json()
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
         raise Unreachable(f"{base}{PATH}: {type(error).__name__}: {error}") from None
