@@ -35,7 +35,7 @@ class Relay:
 
 
 def call_of(request: web.Request, body: bytes) -> Call:
-    return Call.of(request, body, request[REQUEST_ID], request.app[CLIENTS].of(request))
+    return Call.of(request, body, request[REQUEST_ID], request.app[CLIENTS].chain(request))
 
 
 def relays(upstreams: dict[str, Upstream]):
