@@ -7,13 +7,15 @@ import time
 from typing import Any, Iterator
 from urllib.parse import parse_qsl
 
+from facade.contract.jsondiff import MISSING, VOLATILE
 from facade.upstream.client import Answer, Call
 from facade.upstream.compare import Difference, Served, parsed
 from facade.wire.redact import Redaction, Rules
 
 SHOWN_BYTES = 2048  # of a body that is no JSON
 BODY = "body"  # a difference's place: "body" (not JSON on both sides) or "body <JSON pointer>"
-NOT_SHOWN = ("x-forwarded-for",)  # the client's address: no diagnosis needs it
+REQUEST_ID = "X-Request-Id"
+NOT_SHOWN = ("x-forwarded-for", REQUEST_ID.lower())  # the client's address: no diagnosis needs it; the id: above
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -29,11 +31,13 @@ def example(redaction: Redaction, difference: Difference) -> tuple[Any, Any]:
         return redaction.text(difference.facade), redaction.text(difference.legacy)
     pointer = where[len(BODY) + 1:] if where.startswith(BODY + " /") else None
     pointer = "" if pointer == "/" else pointer  # the comparison names a whole document "/"
-    return redaction.value(difference.facade, pointer), redaction.value(difference.legacy, pointer)
+    return tuple(value if value in (MISSING, VOLATILE) else redaction.value(value, pointer)
+                 for value in (difference.facade, difference.legacy))
 
 
 def pair(redaction: Redaction, served: Served, answer: Answer, found: list[Difference]) -> dict[str, Any]:
     return {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "route": served.route,
+            "request_id": served.call.headers.get(REQUEST_ID, ""),  # a random id, to find its log lines
             "outcome": served.outcome, "request": _request(redaction, served.call),
             "facade": _answer(redaction, served.status, served.content_type, served.body),
             "legacy": _answer(redaction, answer.status, answer.content_type, answer.body),

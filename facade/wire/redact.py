@@ -43,7 +43,7 @@ ALWAYS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cooki
 _TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
                     r"|(?<![A-Za-z0-9_-])(?:[0-9A-Fa-f]{32,}|[A-Za-z0-9_-]{32,})(?![A-Za-z0-9_-])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-_PHONE = re.compile(r"(?<![A-Za-z0-9+])(\+?)(\d{7,15})(?![A-Za-z0-9])")
+_PHONE = re.compile(r"(?<![0-9+])(\+?)(\d{7,15})(?![0-9])")  # in a user name too: e13800138000
 
 
 @dataclass(frozen=True)
