@@ -10,11 +10,15 @@ import time
 import pytest
 
 from facade.app import init_app, load_config_dialects
+from facade.config import load
 from facade.keys import CORE
 from facade.logs import AccessLogger
+from facade.upstream.answers import reading
 from facade.upstream.report import text
+from facade.upstream.secrets import rules
 from facade.wire.redact import MASK, Redaction, Rules
 from tests.clients import AppPair, dialects as calls_of, register
+from tests.conftest import CONFIG_FILE
 from tests.test_shadow import LIBERAL
 
 TOKEN = "5f0c3b8e9a7d41c2b6e8f1a2d3c4b5a6"
@@ -179,3 +183,20 @@ async def settled(client, counts: dict[str, int], timeout: float = 30) -> dict:
         if all(done.get(name, 0) >= count for name, count in counts.items()) or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.05)
+
+
+SECRET_PLACES = {  # what each shipped mapping says its login answer holds a secret at, and its secret names
+    "api2": ({"/token"}, {"token", "upwd"}),
+    "cloud_user": ({"/data/token"}, {"app_secret", "cloud_token", "code", "password"}),
+    "express": ({"/data/authorization"}, {"authorization", "pwd", "pwd1", "pwd2"}),
+    "istatus": (set(), {"code", "istatus_session", "mobilecode", "password"}),
+    "result": ({"/message"}, {"code", "password", "result_flow", "token"}),
+}
+
+
+@pytest.mark.parametrize("dialect", load_config_dialects(load(str(CONFIG_FILE))), ids=lambda d: d.name)
+def test_the_mapping_says_where_a_login_answer_holds_a_secret_and_which_names_carry_one(dialect):
+    login = next(r for r in dialect.routes if r.operation == "login")
+    found = rules(dialect, reading(dialect, login))
+    assert (set(found.pointers), set(found.names)) == SECRET_PLACES[dialect.name]
+    assert not found.pointers & found.shown and "/code" not in found.pointers  # an envelope's code is shown
