@@ -69,9 +69,10 @@ def reading(dialect: Dialect, route: Route) -> Reading:
     facts = {_under(data, p): path for p, path in _facts(route.data)} if data is not None else {}
     status = route.success.get("status", dialect.success.status)
     shapes = list(_shapes(dialect, route, data))
-    secret = frozenset(_under(data, p) for p, leaf in _leaves(route.data) if _hides(leaf)) if data is not None else ()
+    secret = frozenset(_under(data, p) for p, leaf in _leaves(route.data) if _hides(leaf)) if data is not None \
+        else frozenset()
     return Reading(status, fixed, data, facts, frozenset(p for p, leaf in shapes if _changes(leaf)),
-                   frozenset(secret), frozenset(p for p, _ in shapes) - frozenset(secret))
+                   secret, frozenset(p for p, _ in shapes) - secret)
 
 
 def _shapes(dialect: Dialect, route: Route, data: str | None) -> Iterator[tuple[str, Any]]:

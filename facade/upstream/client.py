@@ -1,7 +1,8 @@
 """Calls to one dialect's legacy server: a request sent on as the client sent it (hop-by-hop headers
 excepted, and what says who the client is: X-Forwarded-For and X-Request-Id are the facade's own,
-and the client's Forwarded, X-Forwarded-Host, -Proto and X-Real-Ip are never passed on), within the upstream's timeout and behind its circuit breaker; a failure is
-UpstreamUnavailable, which the dialect answers with its own error."""
+and the client's Forwarded, X-Forwarded-Host, -Proto and X-Real-Ip are never passed on), within the
+upstream's timeout and behind its circuit breaker; a failure is UpstreamUnavailable, which the
+dialect answers with its own error."""
 from __future__ import annotations
 
 import asyncio
