@@ -73,8 +73,7 @@ class ClientAddress:
             return request.remote  # a Unix socket, or a test transport: nothing to canonicalise
         if not self._is_trusted(peer):
             return counted(peer)
-        hops = [hop for value in request.headers.getall("X-Forwarded-For", ()) for hop in value.split(",")]
-        for hop in reversed(hops):
+        for hop in reversed(_hops(request) if self._is_trusted(peer) else []):
             address = parse(hop)
             if address is None:
                 # A trusted proxy wrote something that is no address: count it as itself, never as the
@@ -85,6 +84,24 @@ class ClientAddress:
                 return counted(address)
         return counted(peer)
 
+    def chain(self, request: web.BaseRequest) -> tuple[str, ...]:
+        """The addresses a request came through as this server believes them, the client first and the
+        peer last: what the server passes on in X-Forwarded-For. Hops are read from the right only behind
+        a trusted peer, up to the first that is no trusted proxy (the client); whatever the client wrote
+        further left, or any peer not trusted wrote at all, is its own claim and is left out."""
+        peer = parse(request.remote)
+        if peer is None:
+            return ()  # a Unix socket: no address to name
+        believed = [str(peer)]
+        for hop in reversed(_hops(request) if self._is_trusted(peer) else []):
+            address = parse(hop)
+            if address is None:
+                break
+            believed.append(str(address))
+            if not self._is_trusted(address):
+                break
+        return tuple(reversed(believed))
+
     def peer(self, text: str | None) -> tuple[str, bool]:
         """A connection's peer as the limits count it, and whether it is a proxy this server trusts."""
         address = parse(text)
@@ -94,3 +111,7 @@ class ClientAddress:
 
     def _is_trusted(self, address: Address) -> bool:
         return any(address in network for network in self._trusted)
+
+
+def _hops(request: web.BaseRequest) -> list[str]:
+    return [hop for value in request.headers.getall("X-Forwarded-For", ()) for hop in value.split(",")]

@@ -2,6 +2,7 @@
 stand-in process, tests/legacy_express.py), and serving it again is a config change and a restart."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -83,3 +84,39 @@ async def test_an_upstream_named_wrongly_stops_start_up(legacy, make_config):
         init_app(make_config(upstream(legacy, routes={"register": "shadow"})))
     with pytest.raises(ConfigError, match=r"upstreams\.nope: no dialect 'nope' is served here"):
         init_app(make_config("upstreams={nope: {url: 'http://127.0.0.1:9'}}"))
+
+
+SPOOFED = {"X-Forwarded-For": "6.6.6.6", "Forwarded": "for=6.6.6.6;host=evil.example;proto=https",
+           "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", "X-Real-Ip": "6.6.6.6",
+           "X-Request-Id": "no good, spoofed"}
+
+
+async def arrived_headers(legacy: LegacyServer) -> dict[str, str]:
+    return {name.lower(): value for name, value in (await legacy.last())["headers"]}
+
+
+@pytest.mark.parametrize("mode", ["proxy", "shadow"])
+async def test_the_legacy_server_hears_who_the_client_is_from_the_facade_never_from_the_client(
+        legacy, aiohttp_client, make_config, mode):
+    client = await aiohttp_client(init_app(make_config(upstream(legacy, mode=mode))))
+    response = await client.post(LOGIN, data={"loginInfo": "nobody", "pwd": "pw"}, headers=SPOOFED)
+    assert response.status == 200
+    for _ in range(200):  # a shadowed call goes out after the answer
+        if (await legacy.last()).get("path_qs") == LOGIN:
+            break
+        await asyncio.sleep(0.02)
+    names = await arrived_headers(legacy)
+    assert (names["x-forwarded-for"], names["x-request-id"]) == ("127.0.0.1", response.headers["X-Request-Id"])
+    assert len(names["x-request-id"]) == 32 and "6.6.6.6" not in json.dumps(names)
+    assert {"forwarded", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"}.isdisjoint(names)
+
+
+async def test_behind_trusted_proxies_the_hops_they_forwarded_go_on_and_the_clients_own_claims_do_not(
+        legacy, aiohttp_client, make_config):
+    client = await aiohttp_client(init_app(make_config(
+        upstream(legacy, mode="proxy"), "server.trusted_proxies=[127.0.0.1, 10.0.0.0/8]")))
+    await client.post(LOGIN, data={"loginInfo": "nobody", "pwd": "pw"}, headers={
+        **SPOOFED, "X-Forwarded-For": "6.6.6.6, 203.0.113.9, 10.0.0.7", "X-Request-Id": "edge-7f3a9c21"})
+    names = await arrived_headers(legacy)
+    assert (names["x-forwarded-for"], names["x-request-id"]) == ("203.0.113.9, 10.0.0.7, 127.0.0.1", "edge-7f3a9c21")
+    assert {"forwarded", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"}.isdisjoint(names)

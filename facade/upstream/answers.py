@@ -5,7 +5,8 @@ legacy server's: whether it is a success (the success envelope's fixed values, a
 with a failure code is a failure), what it says of the user (a leaf ``$user.phone`` holds the phone,
 ``$ids.userId`` the id the legacy server showed), and which of its values change every time or differ
 between two servers (tokens, ids, session expiry, codes, file names, timestamps): volatile, compared
-for presence only.
+for presence only; and which of them are secrets (tokens, codes, passwords echoed, app secrets), never
+shown (facade/wire/redact.py), and which places it fills with what is no secret.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, Iterator
 
 from facade.contract.jsondiff import MISSING, at, escape
 from facade.core.ports import LegacyAccount
-from facade.dialect.declarations import BODY, IDS, Dialect, Route
+from facade.dialect.declarations import BODY, IDS, PARAMS, Dialect, Route
 from facade.dialect.templates import First, Ref, refs
 
 DATA = "data"  # the success envelope's slot for the route's data
@@ -22,6 +23,11 @@ USER = "user"
 IDENTITY = ("username", "phone", "email", "passport")  # what a login answer may say of who the user is
 # References to values a server makes for itself: never the same on two servers, nor twice on one.
 VOLATILE = frozenset({"token", IDS, "session", "timestamp", "code", "name"})
+# What a route's data may refer to that is a secret: the session's token, a code, and of the request's
+# own parameters (``$params.password``) those the core takes as secrets.
+SECRET_REFERENCES = frozenset({"token", "code"})
+SECRET_ARGUMENTS = frozenset({"password", "password_confirmation", "code", "token"})
+SECRET_WORDS = ("secret", "password")  # in any part of a reference: $app.secret, $params.new_password
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class Reading:
     data: str | None  # where the route's data sits in the envelope
     facts: dict[str, tuple[str, ...]]  # JSON pointer -> the reference the route's data writes there
     volatile: frozenset[str]
+    secret: frozenset[str] = frozenset()  # JSON pointers the route's data fills with a secret
+    shown: frozenset[str] = frozenset()  # JSON pointers the mapping fills with what is no secret
 
     def succeeded(self, status: int, body: Any) -> bool:
         return status == self.status and all(at(body, pointer) == value and type(at(body, pointer)) is type(value)
@@ -60,20 +68,33 @@ def reading(dialect: Dialect, route: Route) -> Reading:
     fixed = {p: leaf for p, leaf in _leaves(envelope) if not _template(leaf) and p != data}
     facts = {_under(data, p): path for p, path in _facts(route.data)} if data is not None else {}
     status = route.success.get("status", dialect.success.status)
-    return Reading(status, fixed, data, facts, frozenset(_volatile(dialect, route, data)))
+    shapes = list(_shapes(dialect, route, data))
+    secret = frozenset(_under(data, p) for p, leaf in _leaves(route.data) if _hides(leaf)) if data is not None \
+        else frozenset()
+    return Reading(status, fixed, data, facts, frozenset(p for p, leaf in shapes if _changes(leaf)),
+                   secret, frozenset(p for p, _ in shapes) - secret)
 
 
-def _volatile(dialect: Dialect, route: Route, data: str | None) -> Iterator[str]:
+def _shapes(dialect: Dialect, route: Route, data: str | None) -> Iterator[tuple[str, Any]]:
+    """(pointer, leaf) of every answer the route may give: the envelopes, the failure and outcome
+    bodies, and its data in the success envelope's data slot."""
     shapes = [dialect.success.body, dialect.failure.body, route.failure_template,
               *(entry[BODY] for table in (dialect.outcomes, route.outcomes) for entry in table.values() if BODY in entry)]
     for shape in shapes:
-        yield from (pointer for pointer, leaf in _leaves(shape) if _changes(leaf))
+        yield from _leaves(shape)
     if data is not None:
-        yield from (_under(data, pointer) for pointer, leaf in _leaves(route.data) if _changes(leaf))
+        yield from ((_under(data, pointer), leaf) for pointer, leaf in _leaves(route.data))
 
 
 def _changes(leaf: Any) -> bool:
     return any(ref.path[0] in VOLATILE for ref in refs(leaf))
+
+
+def _hides(leaf: Any) -> bool:
+    """A leaf of a route's data filled from a secret. Envelopes and outcome bodies never are: they name
+    only the mapping's own slot texts and the request's method, path and status (the loader checks)."""
+    return any(ref.path[0] in SECRET_REFERENCES or (ref.path[0] == PARAMS and ref.path[-1] in SECRET_ARGUMENTS)
+               or any(word in part for part in ref.path for word in SECRET_WORDS) for ref in refs(leaf))
 
 
 def _facts(template: Any) -> Iterator[tuple[str, tuple[str, ...]]]:

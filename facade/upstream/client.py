@@ -1,6 +1,8 @@
 """Calls to one dialect's legacy server: a request sent on as the client sent it (hop-by-hop headers
-excepted), within the upstream's timeout and behind its circuit breaker; a failure is
-UpstreamUnavailable, which the dialect answers with its own error."""
+excepted, and what says who the client is: X-Forwarded-For and X-Request-Id are the facade's own,
+and the client's Forwarded, X-Forwarded-Host, -Proto and X-Real-Ip are never passed on), within the
+upstream's timeout and behind its circuit breaker; a failure is UpstreamUnavailable, which the
+dialect answers with its own error."""
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +22,10 @@ from facade.upstream.config import Upstream
 # RFC 9110 7.6.1: meaningful for one connection only, never passed on (nor any header Connection names).
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "transfer-encoding", "upgrade"})
-NOT_SENT = HOP_BY_HOP | {"host", "content-length", "x-request-id"}  # the client library sets these anew
+NOT_SENT = HOP_BY_HOP | {"host", "content-length"}  # the client library sets these anew
+# Who the client is, and how it came: the facade says it (facade/client_address.py), never the client.
+CLAIMS = frozenset({"x-request-id", "x-forwarded-for", "forwarded", "x-forwarded-host", "x-forwarded-proto",
+                    "x-forwarded-port", "x-forwarded-prefix", "x-real-ip", "x-client-ip", "true-client-ip"})
 NOT_RETURNED = HOP_BY_HOP | {"content-length", "date", "server"}  # the facade's own server sets these
 PROXY, SHADOW, MIGRATE = "proxy", "shadow", "migrate"  # what a call is for, as the metrics count it
 
@@ -39,12 +44,12 @@ class Call:
     body: bytes
 
     @classmethod
-    def of(cls, request: web.Request, body: bytes, request_id: str, client: str | None) -> "Call":
-        headers = end_to_end(request.headers, NOT_SENT)
+    def of(cls, request: web.Request, body: bytes, request_id: str, chain: tuple[str, ...]) -> "Call":
+        """``chain``: the addresses the request came through as the facade believes them, client first."""
+        headers = end_to_end(request.headers, NOT_SENT | CLAIMS)
         headers["X-Request-Id"] = request_id  # one id follows the request through both servers
-        if client:
-            forwarded = request.headers.get("X-Forwarded-For")
-            headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
+        if chain:
+            headers["X-Forwarded-For"] = ", ".join(chain)
         return cls(request.method, request.raw_path, headers, body)
 
     def identity(self) -> "Call":

@@ -12,6 +12,7 @@ from facade.metrics import Metrics
 from facade.upstream.answers import Reading, reading
 from facade.upstream.client import Call, UpstreamClient
 from facade.upstream.config import Upstream
+from facade.upstream.secrets import rules
 from facade.upstream.shadow import Shadow
 
 
@@ -20,7 +21,8 @@ class Relay:
         self.upstream = upstream
         self.client = UpstreamClient(upstream, metrics)
         self.readings: dict[str, Reading] = {route.name: reading(dialect, route) for route in dialect.routes}
-        self.shadow = Shadow(self.client, upstream, self.readings, metrics)
+        secret = {route.name: rules(dialect, self.readings[route.name]) for route in dialect.routes}
+        self.shadow = Shadow(self.client, upstream, self.readings, secret, metrics)
 
     async def start(self) -> None:
         await self.client.start()
@@ -35,7 +37,7 @@ class Relay:
 
 
 def call_of(request: web.Request, body: bytes) -> Call:
-    return Call.of(request, body, request[REQUEST_ID], request.app[CLIENTS].of(request))
+    return Call.of(request, body, request[REQUEST_ID], request.app[CLIENTS].chain(request))
 
 
 def relays(upstreams: dict[str, Upstream]):
