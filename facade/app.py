@@ -99,8 +99,8 @@ def core_of(config: Config, store: Store, hasher: PasswordHasher, notifier: Noti
                     session_ttl_max=config["security.session_ttl_max"], notifier=notifier,
                     code_policy=CodePolicy(**config["codes"], client_hourly=codes["ip_hourly"],
                                            target_share=codes["target_share"], owner_reserve=codes["owner_reserve"]),
-                    throttle=LoginThrottle(store, pair=Limit(**login["account"]), account=Spread(**login["account_wide"]),
-                                           client=Rate(**login["ip"])),
+                    throttle=LoginThrottle(store, pair=Limit(**login["account"]),
+                                           account=Spread(**login["account_wide"]), client=Rate(**login["ip"])),
                     upload_budget=config["throttle.uploads.ip_hourly_bytes"],
                     image_pixels=config["server.max_image_pixels"])
 
