@@ -325,8 +325,8 @@ class Throttles(Protocol):
     async def put(self, key: str, strikes: Strikes, scope: str | None = None) -> None:
         """``scope``: the key this one counts a client for (None keeps the one it had)."""
 
-    async def failing_clients(self, scope: str, since: float) -> int:
-        """How many keys of ``scope`` counted a failure after ``since``: distinct clients failing at it."""
+    async def failing_clients(self, scope: str, since: float, enough: int) -> int:
+        """How many keys of ``scope`` (up to ``enough``) counted a failure after ``since``: clients failing at it."""
 
     async def clear(self, key: str) -> None: ...
 

@@ -180,7 +180,7 @@ class LoginThrottle:
     async def _count_account(self, work: Work, attempt: Attempt, held: dict[str, Strikes | None],
                              now: float) -> None:
         limit = self._limits["account"]
-        clients = await work.throttles.failing_clients(attempt.account, now - limit.window)
+        clients = await work.throttles.failing_clients(attempt.account, now - limit.window, limit.clients)
         await work.throttles.put(attempt.account, limit.counted(held[attempt.account], now, clients >= limit.clients))
 
     async def succeeded(self, work: Work, attempt: Attempt) -> None:

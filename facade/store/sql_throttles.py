@@ -20,9 +20,9 @@ class SqlThrottles:
                            "since = excluded.since, scope = COALESCE(excluded.scope, throttles.scope)",
                            key, *values(strikes), scope)
 
-    async def failing_clients(self, scope: str, since: float) -> int:
-        row = await self._db.one("SELECT count(*) AS n FROM throttles WHERE scope = $1 AND last_at > $2",
-                                 scope, since)
+    async def failing_clients(self, scope: str, since: float, enough: int) -> int:
+        row = await self._db.one("SELECT count(*) AS n FROM (SELECT 1 FROM throttles WHERE scope = $1 AND last_at > $2 "
+                                 "LIMIT $3) AS failing", scope, since, enough)
         return row["n"]
 
     async def clear(self, key: str) -> None:
