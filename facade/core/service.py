@@ -224,7 +224,7 @@ class UserCore:
         account = await self._first_opened_by(password, named)
         if account is None:
             raise WrongPassword()
-        if account.id != named[0].id:
+        if first is None or account.id != first.id:  # migrated just now, or another account the name names
             attempt = self._throttle.opened_another(attempt, account.id, client)
         upgraded = await self._hasher.hash(password) if self._hasher.needs_upgrade(account.password_hash) else None
         async with self._store.write() as work:
