@@ -1,6 +1,6 @@
 """Login throttling under attack, at the default bcrypt cost (12).
 
-    python bench/throttle.py [--backend sqlite|postgresql]
+    python bench/throttle.py [--backend sqlite|postgresql] [--parts 1 2 3]
 
 1. Per backend and dialect: 200 wrong passwords against one account from one
    client. Prints after how many the dialect's throttled answer came, the
@@ -13,6 +13,12 @@
    24 clients (each its own address) send wrong passwords to another account
    as fast as they can: with throttling on, and with it off (failures set
    beyond reach), side by side.
+3. Strangers against an owner: one address guessing at an account as fast as
+   it can for 20 s (waits scaled to 1..3 s) while the owner logs in once a
+   second from an address never used before (first tries that got in); then
+   20 addresses guessing twice each, after which a new address and the
+   owner's trusted one try the right password; then 20 addresses asking for
+   the owner's reset code and the owner asking for one (istatus).
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ import statistics
 import time
 
 import aiohttp
-from harness import arguments, bench, dialects, table
+from harness import Bench, arguments, bench, dialects, table
 
 ACCOUNT = "throttle.login.account={failures: 10, window: 60, wait: 3, max_wait: 6}"
 UNTHROTTLED = ["throttle.login.account={failures: 1000000, window: 60, wait: 1, max_wait: 1}",
@@ -100,16 +106,77 @@ async def part_two(backend: str, throttled: bool) -> list[object]:
             f"{statistics.median(attacked):.0f}", f"{p95(attacked):.0f}", sent]
 
 
+SCALED = "throttle.login.account={failures: 10, window: 60, wait: 1, max_wait: 3}"
+
+
+async def slow_guessing(http: aiohttp.ClientSession, login, calls) -> list[object]:
+    stop, owner = asyncio.Event(), []
+
+    async def guess() -> int:
+        sent = 0
+        while not stop.is_set():
+            await (await login(http, "13800000001", "wrong", {"X-Forwarded-For": "10.8.0.1"})).read()
+            sent += 1
+        return sent
+    attacker = asyncio.create_task(guess())
+    for i in range(20):
+        await asyncio.sleep(1)
+        owner.append(await calls.ok(await login(http, "13800000001", PASSWORD, {"X-Forwarded-For": f"10.9.{i}.1"})))
+    stop.set()
+    return ["one address guessing 20 s", f"{await attacker} guesses", f"owner on new addresses: {sum(owner)}/20"]
+
+
+async def distributed(http: aiohttp.ClientSession, login, calls) -> list[object]:
+    trusted = {"X-Forwarded-For": "10.10.0.1"}
+    await login(http, "13800000002", PASSWORD, trusted)
+    for i in range(40):
+        await (await login(http, "13800000002", "wrong", {"X-Forwarded-For": f"10.11.0.{i // 2}"})).read()
+    new = await calls.ok(await login(http, "13800000002", PASSWORD, {"X-Forwarded-For": "10.12.0.1"}))
+    old = await calls.ok(await login(http, "13800000002", PASSWORD, trusted))
+    return ["20 addresses guessing twice", f"new address {'LET IN' if new else 'waits'}",
+            f"trusted owner {'gets in' if old else 'REFUSED'}"]
+
+
+async def codes_spent(http: aiohttp.ClientSession, lab: Bench) -> list[object]:
+    istatus = dialects()["istatus"]
+    owner = {"X-Forwarded-For": "10.13.0.1"}
+    await istatus.login(http, "13800000003", PASSWORD, owner)
+    strangers = [await istatus.ok(await istatus.send_code(http, "13800000003", {"X-Forwarded-For": f"10.14.0.{i}"}))
+                 for i in range(20)]
+    mine = await istatus.ok(await istatus.send_code(http, "13800000003", owner))
+    return ["20 addresses asking one number's codes", f"strangers sent {sum(strangers)}",
+            f"owner's reset code {'sent' if mine else 'REFUSED'}; messages {lab.messages_to('13800000003')}"]
+
+
+async def part_three(backend: str) -> list[list[object]]:
+    with bench(backend) as lab:
+        server = await lab.serve(SCALED, "codes.resend_after=0")
+        calls = dialects()["express"]
+        async with aiohttp.ClientSession(base_url=server.base) as http:
+            for i in (1, 2, 3):
+                await calls.register(http, f"1380000000{i}", PASSWORD)
+            rows = [await slow_guessing(http, calls.login, calls), await distributed(http, calls.login, calls),
+                    await codes_spent(http, lab)]
+    return [[backend, *row] for row in rows]
+
+
 async def main(args: argparse.Namespace) -> None:
-    first = [row for backend in args.backend for row in await part_one(backend)]
-    table(first, ["backend", "dialect", "throttled from attempt", "throttled answers", "checked ms (p50)",
-                  "throttled ms (p50)", "right password in the wait", "after the wait", "other account"])
-    print()
-    second = [await part_two(backend, throttled) for backend in args.backend for throttled in (True, False)]
-    table(second, ["backend", "throttling", "idle p50 ms", "idle p95 ms", "attacked p50 ms", "attacked p95 ms",
-                   "attack requests"])
+    if 1 in args.parts:
+        first = [row for backend in args.backend for row in await part_one(backend)]
+        table(first, ["backend", "dialect", "throttled from attempt", "throttled answers", "checked ms (p50)",
+                      "throttled ms (p50)", "right password in the wait", "after the wait", "other account"])
+        print()
+    if 2 in args.parts:
+        second = [await part_two(backend, throttled) for backend in args.backend for throttled in (True, False)]
+        table(second, ["backend", "throttling", "idle p50 ms", "idle p95 ms", "attacked p50 ms", "attacked p95 ms",
+                       "attack requests"])
+        print()
+    if 3 in args.parts:
+        third = [row for backend in args.backend for row in await part_three(backend)]
+        table(third, ["backend", "attack", "attacker", "owner"])
 
 
 if __name__ == "__main__":
     parser = arguments(__doc__)
+    parser.add_argument("--parts", nargs="+", type=int, choices=(1, 2, 3), default=[1, 2, 3])
     asyncio.run(main(parser.parse_args()))

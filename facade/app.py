@@ -20,7 +20,7 @@ from facade.core.operations import signatures
 from facade.core.passwords import PasswordHasher
 from facade.core.ports import Store
 from facade.core.sweep import Housekeeping
-from facade.core.throttle import Limit, LoginThrottle
+from facade.core.throttle import Limit, LoginThrottle, Rate, Spread
 from facade.dialect.declarations import Dialect
 from facade.dialect.endpoint import add_routes
 from facade.dialect.errors import served
@@ -89,11 +89,13 @@ async def open_configured_store(config: Config) -> Store:
 
 
 def core_of(config: Config, store: Store, hasher: PasswordHasher, notifier: Notifier) -> UserCore:
-    login = config["throttle.login"]
+    login, codes = config["throttle.login"], config["throttle.codes"]
     return UserCore(store, hasher, session_ttl=config["security.session_ttl"],
                     session_ttl_max=config["security.session_ttl_max"], notifier=notifier,
-                    code_policy=CodePolicy(**config["codes"], client_hourly=config["throttle.codes.ip_hourly"]),
-                    throttle=LoginThrottle(store, account=Limit(**login["account"]), client=Limit(**login["ip"])),
+                    code_policy=CodePolicy(**config["codes"], client_hourly=codes["ip_hourly"],
+                                           target_share=codes["target_share"], owner_reserve=codes["owner_reserve"]),
+                    throttle=LoginThrottle(store, pair=Limit(**login["account"]),
+                                           account=Spread(**login["account_wide"]), client=Rate(**login["ip"])),
                     upload_budget=config["throttle.uploads.ip_hourly_bytes"],
                     image_pixels=config["server.max_image_pixels"])
 

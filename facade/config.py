@@ -43,8 +43,10 @@ DEFAULTS: dict[str, Any] = {
                  "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None, "legacy_jwt_keys": {}},
     "codes": {"ttl": 300, "max_attempts": 5, "resend_after": 60, "hourly_cap": 10},
     "throttle": {"login": {"account": {"failures": 10, "window": 900, "wait": 30, "max_wait": 900},
-                           "ip": {"failures": 100, "window": 3600, "wait": 60, "max_wait": 3600}},
-                 "codes": {"ip_hourly": 30}, "uploads": {"ip_hourly_bytes": 16 * 1024 * 1024}},
+                           "account_wide": {"failures": 30, "clients": 3, "window": 3600, "wait": 60, "max_wait": 900},
+                           "ip": {"failures": 300, "window": 3600, "wait": 60, "max_wait": 3600}},
+                 "codes": {"ip_hourly": 30, "target_share": 3, "owner_reserve": 3},
+                 "uploads": {"ip_hourly_bytes": 16 * 1024 * 1024}},
     "notify": {"sms": "outbox", "email": "outbox", "outbox": "var/outbox.jsonl",
                "webhook": {"url": None, "timeout": 5, "headers": {}},
                "smtp": {"host": "localhost", "port": 25, "security": "none", "username": None, "password": None,
@@ -106,6 +108,9 @@ def _check(values: dict[str, Any], blame: "_Blame") -> None:
         raise ConfigError(f"{blame('security.session_ttl')}: security.session_ttl is longer than "
                           f"security.session_ttl_max")
     _check_notify(values["notify"], blame)
+    if values["throttle"]["codes"]["owner_reserve"] >= values["codes"]["hourly_cap"]:
+        raise ConfigError(f"{blame('throttle.codes.owner_reserve')}: throttle.codes.owner_reserve leaves "
+                          f"strangers none of codes.hourly_cap")
     try:
         networks(values["server"]["trusted_proxies"])
     except ValueError as error:

@@ -20,6 +20,7 @@ LOGIN = "/express/login/api/login/v1"
 JSON_UTF8 = "application/json;charset=UTF-8"
 MISMATCH = '{"code":5000,"msg":"error","userMsg":"登录失败用户名密码不匹配","data":null}'
 BUSY = '{"code":5000,"msg":"error","userMsg":"系统繁忙,请稍后再试","data":null}'
+THROTTLED = '{"code":5000,"msg":"error","userMsg":"登录失败次数过多,请稍后再试","data":null}'
 
 
 def migrating(legacy: LegacyServer, **given) -> str:
@@ -147,3 +148,20 @@ async def test_a_stopped_legacy_server_or_a_garbage_answer_is_the_dialects_error
     await expect(response, BUSY)
     assert seconds < 1
     assert rows("SELECT * FROM users") == []
+
+
+async def test_the_client_a_user_migrated_from_is_trusted_with_the_account(legacy, aiohttp_client, make_config):
+    """The migrating login counted against the phone nobody held here yet; its success trusts the client
+    with the account it made, so an account-wide wait strangers earn later does not hold it back."""
+    await legacy.add_user("someone", "13600136000", "other")
+    client = await aiohttp_client(init_app(make_config(migrating(legacy), "server.trusted_proxies=[127.0.0.1]")))
+    device = {"X-Forwarded-For": "10.0.0.9"}
+    assert '"code":0' in await (await client.post(LOGIN, data={"loginInfo": "13600136000", "pwd": "other"},
+                                                  headers=device)).text()
+    for i in range(40):  # 20 addresses, twice each: the account-wide wait engages
+        await client.post(LOGIN, data={"loginInfo": "someone", "pwd": "wrong"},
+                          headers={"X-Forwarded-For": f"10.2.0.{i // 2}"})
+    await expect(await client.post(LOGIN, data={"loginInfo": "someone", "pwd": "other"},
+                                   headers={"X-Forwarded-For": "10.3.0.1"}), THROTTLED)
+    assert '"code":0' in await (await client.post(LOGIN, data={"loginInfo": "someone", "pwd": "other"},
+                                                  headers=device)).text()

@@ -234,6 +234,18 @@ async def test_throttle_records(store):
         assert await work.throttles.get("k") is None
 
 
+async def test_clients_failing_at_one_account_are_counted_up_to_enough(store):
+    async with store.write() as work:
+        for i in range(5):
+            await work.throttles.put(f"pair-{i}", Strikes(1, 10.0 + i, 0.0, 10.0 + i), "account-a")
+        await work.throttles.put("pair-b", Strikes(1, 20.0, 0.0), "account-b")
+        await work.throttles.put("pair-0", Strikes(2, 30.0, 0.0, 10.0))  # no scope given: it keeps its own
+        assert await work.throttles.get("pair-0") == Strikes(2, 30.0, 0.0, 10.0)
+        assert await work.throttles.failing_clients("account-a", 11.5, 10) == 4  # pair-0 (again), 2, 3, 4 ...
+        assert await work.throttles.failing_clients("account-a", 0.0, 3) == 3  # ... counted no further than asked
+        assert await work.throttles.failing_clients("account-b", 0.0, 10) == 1
+
+
 async def test_a_sweep_deletes_only_what_nothing_needs(store):
     async with store.write() as work:
         user = await work.users.add(account(phone="13800138000", avatar="k" * 32 + ".png"))

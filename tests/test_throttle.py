@@ -235,27 +235,27 @@ async def test_a_login_whose_check_began_before_a_reset_opens_no_session(aiohttp
     assert rows("SELECT * FROM sessions WHERE revoked_at IS NULL") == []
 
 
-async def test_known_and_unknown_accounts_and_one_accounts_identifiers_are_not_linked(http):
-    """Throttling an identifier says nothing about whether it exists, nor which other identifiers its
-    account has: the username's failures do not throttle the same account's phone."""
+async def test_one_account_has_one_budget_and_an_unknown_identifier_is_counted_alike(http):
+    """An account's user name and phone share its budget; an identifier nobody holds has one of its own,
+    counted the same way, so the answers never tell which accounts exist."""
     await http.server.app[CORE].register(username="alice", phone="13600136000", password=PASSWORD)
-    for _ in range(3):
-        assert await login(http, "express", "alice", "wrong", ATTACKER) == ANSWERS["express"].wrong
+    for name in ("alice", "13600136000", "ALICE"):
+        assert await login(http, "express", name, "wrong", ATTACKER) == ANSWERS["express"].wrong
         assert await login(http, "express", "nobody", "wrong", ATTACKER) == ANSWERS["express"].wrong
-    assert await login(http, "express", "alice", "wrong", ATTACKER) == ANSWERS["express"].throttled
+    assert await login(http, "express", "+86 136 0013 6000", "wrong", ATTACKER) == ANSWERS["express"].throttled
     assert await login(http, "express", "nobody", "wrong", ATTACKER) == ANSWERS["express"].throttled
-    assert await login(http, "express", "13600136000", "wrong", ATTACKER) == ANSWERS["express"].wrong
+    assert await login(http, "express", "Nobody", "wrong", BYSTANDER) == ANSWERS["express"].wrong
 
 
-async def test_strangers_failures_never_lock_the_owner_out_from_their_own_address(http):
+async def test_strangers_failures_never_lock_the_owner_out(http):
     owner = {"X-Forwarded-For": "10.0.0.9"}
     assert ok("express", await login(http, "express", PHONE, PASSWORD, owner))  # the owner's usual address
     for _ in range(5):
         await login(http, "express", PHONE, "wrong", ATTACKER)
     assert await login(http, "express", PHONE, PASSWORD, ATTACKER) == ANSWERS["express"].throttled
     assert ok("express", await login(http, "express", PHONE, PASSWORD, owner))
-    new_device = {"X-Forwarded-For": "10.0.0.10"}  # from an address never used, the owner waits like anyone
-    assert await login(http, "express", PHONE, PASSWORD, new_device) == ANSWERS["express"].throttled
+    new_device = {"X-Forwarded-For": "10.0.0.10"}  # one stranger's guesses cost only the stranger
+    assert ok("express", await login(http, "express", PHONE, PASSWORD, new_device))
 
 
 def test_no_number_of_failures_overflows_the_wait():
@@ -277,4 +277,51 @@ async def test_a_phone_shaped_username_cannot_lift_the_count_on_the_phones_owner
         assert ok("express", await login(http, "express", PHONE, "attacker-pw1", ATTACKER))  # their own account
     assert await login(http, "express", PHONE, "guess", ATTACKER) == answers.wrong  # the 3rd guess: now blocked
     assert await login(http, "express", PHONE, "guess", ATTACKER) == answers.throttled
-    assert await login(http, "express", PHONE, PASSWORD, BYSTANDER) == answers.throttled  # the phone waits too
+    assert await login(http, "express", PHONE, "attacker-pw1", ATTACKER) == answers.throttled  # the pair waits
+    assert ok("express", await login(http, "express", PHONE, PASSWORD, BYSTANDER))  # the owner elsewhere does not
+
+
+@pytest.mark.parametrize("name", ANSWERS)
+async def test_twenty_addresses_engage_the_account_wide_wait_but_not_for_a_trusted_client(http, rows, name):
+    """20 addresses guessing twice each (under the pair's 3): from the 30th failure on, every address
+    without the account's trust waits, in the dialect's words, spending no bcrypt and storing nothing;
+    the owner's own device logs in."""
+    owner = {"X-Forwarded-For": "10.0.0.9"}
+    assert ok(name, await login(http, name, PHONE, PASSWORD, owner))
+    answers = [await login(http, name, PHONE, "wrong", {"X-Forwarded-For": f"10.2.0.{i // 2}"}) for i in range(40)]
+    assert answers == [ANSWERS[name].wrong] * 30 + [ANSWERS[name].throttled] * 10
+    hasher, before = http.server.app[HASHER], rows.snapshot()
+    checks = hasher.checks
+    assert await login(http, name, PHONE, PASSWORD, {"X-Forwarded-For": "10.3.0.1"}) == ANSWERS[name].throttled
+    assert hasher.checks == checks and rows.snapshot() == before
+    assert ok(name, await login(http, name, PHONE, PASSWORD, owner))
+
+
+RESET_CODES = {  # a reset code for a registered number, as each dialect's clients ask for one
+    "istatus": lambda http, phone, h: http.post("/code/send", data={"username": phone}, headers=h),
+    "cloud_user": lambda http, phone, h: http.get("/api/cloud_user/code/get", params={"phone": phone, "type": 1},
+                                                 headers={**h, **http.app_pair.headers()}),
+}
+RATE_LIMITED = {"istatus": '"status_code":"429"', "cloud_user": '"code":0'}
+
+
+@pytest.mark.parametrize("name", RESET_CODES)
+async def test_twenty_strangers_asking_codes_leave_the_owner_its_reset_code(aiohttp_client, make_config, rows,
+                                                                            outbox_path, name):
+    http = await client_with(aiohttp_client, make_config, *THROTTLE, "codes.resend_after=0")
+    app = await http.server.app[CORE].apps.add("tests")
+    http.app_pair = AppPair(app.app_id, app.app_secret)
+    await http.server.app[CORE].register(phone=PHONE, password=PASSWORD)
+    owner = {"X-Forwarded-For": "10.0.0.9"}
+    assert ok(name, await login(http, name, PHONE, PASSWORD, owner))
+    answers = [await (await RESET_CODES[name](http, PHONE, {"X-Forwarded-For": f"10.4.0.{i}"})).text()
+               for i in range(20)]
+    assert [dialects()[name].succeeded in text for text in answers] == [True] * 7 + [False] * 13
+    assert all(RATE_LIMITED[name] in text for text in answers[7:])
+    before = rows.snapshot(but=("throttles",))
+    assert RATE_LIMITED[name] in await (await RESET_CODES[name](http, PHONE, {"X-Forwarded-For": "10.4.1.1"})).text()
+    assert rows.snapshot(but=("throttles",)) == before  # a refused send stores nothing
+    for _ in range(3):  # the owner's share, which the reserve keeps for it
+        assert ok(name, await (await RESET_CODES[name](http, PHONE, owner)).text())
+    assert not ok(name, await (await RESET_CODES[name](http, PHONE, owner)).text())  # the ceiling holds
+    assert len([m for m in outbox(outbox_path) if m["to"] == PHONE]) == 10

@@ -2,6 +2,14 @@
 bound to one target (phone or e-mail) and one purpose, short-lived, single
 use, dead after a few wrong tries, and rate-limited per target.
 
+A target's hourly cap is shared out: one client address gets at most
+``target_share`` of a number's codes an hour, strangers together at most the
+cap less ``owner_reserve``, and those last codes of the hour go only to a
+client the target's holder trusts (one that logged in to the account), so
+strangers can neither bomb a number nor spend its owner's codes. The
+per-address cap counts only codes no right answer proved: a carrier address
+whose many users each verify their code is never stopped, a sprayer is.
+
 An attempt is counted with one atomic UPDATE *before* the code is compared
 (as Ory Kratos does), so concurrent guesses cannot exceed the limit, and the
 code is consumed with another, in the same transaction as what the code
@@ -55,8 +63,10 @@ class CodePolicy:
     ttl: int = 300            # seconds a code lives (config caps it at 600)
     max_attempts: int = 5     # tries, right or wrong, before a code is dead
     resend_after: int = 60    # seconds before the same target and purpose may get a new code
-    hourly_cap: int = 10      # codes a target may be sent in any hour
-    client_hourly: int = 30   # codes one client address may ask for in any hour, all targets together
+    hourly_cap: int = 10      # codes a target may be sent in any hour, whoever asks
+    client_hourly: int = 30   # unproven codes one client address may ask for in any hour, all targets together
+    target_share: int = 3     # codes one client address may have sent to one target in any hour
+    owner_reserve: int = 3    # the last codes of a target's hourly cap, kept for a client its holder trusts
 
 
 DEFAULT_POLICY = CodePolicy()
@@ -93,13 +103,14 @@ class Codes:
 
     async def send(self, channel: Literal["sms", "email"], target: str, purpose: str, length: int,
                    origin: str = "", client: str | None = None, disclosed: bool = False,
-                   then: Callable[[Work, str], Awaitable[Any]] | None = None) -> str:
+                   then: Callable[[Work, str], Awaitable[Any]] | None = None, owner: bool = False) -> str:
         """Makes, stores and delivers a code; returns it (a mapping decides whether the wire sees it).
         The code works only through ``origin``, the dialect that sent it: one that shows its codes to
         whoever asks must not let them prove ownership anywhere else. The limits are checked and the
         code stored in one transaction holding the target and the client, so concurrent requests,
         in any process, cannot all pass the same check; ``then`` adds the caller's own writes (a flow
-        step) to that transaction, before anything is delivered."""
+        step) to that transaction, before anything is delivered. ``owner``: the client is one the target's
+        holder trusts, which may have the reserve."""
         now = self._clock()
         code = "".join(secrets.choice("0123456789") for _ in range(length))
         salt = secrets.token_hex(8)
@@ -107,7 +118,7 @@ class Codes:
                                                                            SHORT_CODE_ATTEMPTS)
         async with self._store.write() as work:
             await work.claim(f"code-target:{target}", *([f"code-client:{client}"] if client else []))
-            await self._check_rate(work, target, client, now)
+            await self._check_rate(work, target, client, now, owner)
             stored = await work.codes.add(NewCode(
                 target=target, purpose=purpose, salt=salt, code_hash=_digest(salt, code), created_at=now,
                 expires_at=now + self._policy.ttl, max_attempts=tries, origin=origin, client=client,
@@ -122,12 +133,16 @@ class Codes:
             raise
         return code
 
-    async def _check_rate(self, work: Work, target: str, client: str | None, now: float) -> None:
-        last = await work.codes.last_sent(target)  # whatever its purpose: one message at a time to a number
+    async def _check_rate(self, work: Work, target: str, client: str | None, now: float, owner: bool) -> None:
+        # one message at a time to a number, whatever its purpose; the owner waits only for its own
+        last = await work.codes.last_sent(target, client if owner else None)
         if last is not None and now - last < self._policy.resend_after:
             raise RateLimited("resend too soon")
-        if await work.codes.count_for_target(target, now - HOUR) >= self._policy.hourly_cap:
+        cap = self._policy.hourly_cap if owner else self._policy.hourly_cap - self._policy.owner_reserve
+        if await work.codes.count_for_target(target, now - HOUR) >= cap:
             raise RateLimited("hourly cap for this target")
+        if client and await work.codes.count_for_target(target, now - HOUR, client) >= self._policy.target_share:
+            raise RateLimited("this client's share of the target's codes")
         if client and await work.codes.count_for_client(client, now - HOUR) >= self._policy.client_hourly:
             raise RateLimited("hourly cap for this client")
 
@@ -182,6 +197,9 @@ class Codes:
         return Checked(code.id, proves=not code.disclosed)
 
     async def spend(self, work: Work, checked: Checked) -> None:
-        """Uses the code up inside ``work``: of concurrent right answers, exactly one gets past this."""
-        if not await work.codes.consume(checked.id, self._clock()):
+        """Uses the code up inside ``work``: of concurrent right answers, exactly one gets past this. A right
+        answer proves the code, which then no longer counts against the address that asked for it."""
+        now = self._clock()
+        await work.codes.verify(checked.id, now, now)
+        if not await work.codes.consume(checked.id, now):
             raise CodeInvalid("already used")

@@ -20,10 +20,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Protocol, TypeVar
 
 from facade.core import hashers
-from facade.core.ports import Meter, Unmetered
 
 T = TypeVar("T")
 
@@ -35,6 +34,26 @@ AWAITING = hashers.AWAITING  # the legacy server still holds the password (lazy 
 # Hashing threads run this much nicer than the event loop's: under a login storm the loop still gets
 # the core first, so cheap requests stay quick, and idle cores still run hashes at full speed.
 HASH_NICENESS = 10
+
+
+class Meter(Protocol):
+    """What the core reports as it works, for whoever counts it (the metrics); it must never fail."""
+
+    def hash_queued(self, change: int) -> None:
+        """A password hash or check started (+1) or stopped (-1) waiting for a hashing thread."""
+
+    def hash_waited(self, seconds: float) -> None:
+        """How long one waited before it ran."""
+
+
+class Unmetered:
+    """A Meter that counts nothing."""
+
+    def hash_queued(self, change: int) -> None:
+        pass
+
+    def hash_waited(self, seconds: float) -> None:
+        pass
 
 
 def _nicer() -> None:

@@ -165,6 +165,7 @@ class Strikes:
     failures: int
     last_at: float
     blocked_until: float
+    since: float = 0.0  # when this run of failures began
 
 
 class Users(Protocol):
@@ -239,12 +240,13 @@ class Codes(Protocol):
     async def latest(self, target: str, purpose: str, origin: str | None = None) -> Code | None:
         """The newest code for this target and purpose, sent through ``origin`` (None: through any)."""
 
-    async def last_sent(self, target: str) -> float | None:
-        """When the newest code to ``target`` was made, whatever its purpose."""
+    async def last_sent(self, target: str, client: str | None = None) -> float | None:
+        """When the newest code to ``target`` (that ``client`` asked for, if given) was made, whatever its purpose."""
 
-    async def count_for_target(self, target: str, since: float) -> int: ...
+    async def count_for_target(self, target: str, since: float, client: str | None = None) -> int: ...
 
-    async def count_for_client(self, client: str, since: float) -> int: ...
+    async def count_for_client(self, client: str, since: float) -> int:
+        """Codes ``client`` asked for after ``since`` that no right answer proved (a shown code proves nothing)."""
 
     async def count_attempt(self, code_id: int, limit: int) -> bool:
         """Atomically counts one try; False if the code is used or out of tries."""
@@ -320,7 +322,11 @@ class Files(Protocol):
 class Throttles(Protocol):
     async def get(self, key: str) -> Strikes | None: ...
 
-    async def put(self, key: str, strikes: Strikes) -> None: ...
+    async def put(self, key: str, strikes: Strikes, scope: str | None = None) -> None:
+        """``scope``: the key this one counts a client for (None keeps the one it had)."""
+
+    async def failing_clients(self, scope: str, since: float, enough: int) -> int:
+        """How many keys of ``scope`` (up to ``enough``) counted a failure after ``since``: clients failing at it."""
 
     async def clear(self, key: str) -> None: ...
 
@@ -367,26 +373,6 @@ class Store(Protocol):
         """Raises unless the store answers."""
 
     async def close(self) -> None: ...
-
-
-class Meter(Protocol):
-    """What the core reports as it works, for whoever counts it (the metrics); it must never fail."""
-
-    def hash_queued(self, change: int) -> None:
-        """A password hash or check started (+1) or stopped (-1) waiting for a hashing thread."""
-
-    def hash_waited(self, seconds: float) -> None:
-        """How long one waited before it ran."""
-
-
-class Unmetered:
-    """A Meter that counts nothing."""
-
-    def hash_queued(self, change: int) -> None:
-        pass
-
-    def hash_waited(self, seconds: float) -> None:
-        pass
 
 
 @dataclass(frozen=True)

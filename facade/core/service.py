@@ -204,7 +204,7 @@ class UserCore:
                     device_key: str | None = None, device_info: dict[str, Any] | None = None,
                     legacy: LegacyLogin | None = None) -> LoggedIn:
         """``device_key`` and ``device_info`` are kept with the session, for clients that name their
-        device. Throttled per account and per ``client`` before any password is checked. ``legacy``: the
+        device. Throttled per account and ``client`` before any password is checked. ``legacy``: the
         server that still holds users not yet here (facade/core/migration.py)."""
         lifetime = self._lifetime(ttl)
         info = None if device_info is None else json.dumps(device_info)  # escaped: a lone surrogate can be stored
@@ -213,7 +213,7 @@ class UserCore:
         named = await self._named(wanted)
         typed = f"{wanted[0].kind}:{wanted[0].value}" if wanted else identifier.strip().casefold()
         first = named[0] if named else None
-        attempt = self._throttle.attempt(typed, first and first.id, _names(first), client)
+        attempt = self._throttle.attempt(typed, first and first.id, client)
         await self._throttle.count(attempt)
         if legacy is not None and migration.wanted(named) and await self._migration.run(
                 legacy, identifier, wanted, password, named):
@@ -224,8 +224,8 @@ class UserCore:
         account = await self._first_opened_by(password, named)
         if account is None:
             raise WrongPassword()
-        if account.id != named[0].id:
-            attempt = self._throttle.opened_another(attempt, account.id, _names(account), client)
+        if first is None or account.id != first.id:  # migrated just now, or another account the name names
+            attempt = self._throttle.opened_another(attempt, account.id, client)
         upgraded = await self._hasher.hash(password) if self._hasher.needs_upgrade(account.password_hash) else None
         async with self._store.write() as work:
             await work.claim(f"user:{account.id}", *attempt.keys())
@@ -370,11 +370,12 @@ class UserCore:
             raise TAKEN[identifier.kind](identifier.kind)
         if purpose != "register" and holder is None:
             raise NoSuchUser()
+        owner = holder is not None and await self._throttle.trusts(holder.id, client)
         def sent(code: str) -> CodeSent:
             return CodeSent(target=identifier.value, channel=channel, purpose=purpose, code=code)
         try:
             code = await self._codes.send(channel, identifier.value, purpose, length, origin, client, disclosed,
-                                          then=lambda work, code: self._finish(work, sent(code)))
+                                          then=lambda work, code: self._finish(work, sent(code)), owner=owner)
         except BaseException:  # not delivered: a flow the step started for it goes too
             await asyncio.shield(self._end_started_flow())
             raise
@@ -543,15 +544,6 @@ class Holder:
 
     def is_shown_by(self, account: Account) -> bool:
         return str(ids.shown(account, self.namespace, self.rule)) == self.value
-
-
-def _names(account: Account | None) -> list[str]:
-    """The account's identifiers as login throttling names them."""
-    if account is None:
-        return []
-    names = [("username", identifiers.username_key(account.username) if account.username else None),
-             ("phone", account.phone), ("email", account.email)]
-    return [f"{kind}:{value}" for kind, value in names if value]
 
 
 def _classified(identifier: str) -> list[Identifier]:

@@ -1,33 +1,37 @@
 """Login throttling, counted in the store so every process shares it.
 
-Each password login counts against two keys: the identifier as typed, in its
-normalised form (the same for accounts that exist and ones that do not, and
-one identifier's failures say nothing about the account's others), and the
-client address. The attempt is counted *before* the password is checked, in
-one transaction holding both keys, so concurrent guesses cannot slip past
-the limit. A key blocked now answers at once, spending no bcrypt.
+A stranger's guesses cost only the stranger. Each password login counts
+against three keys:
 
-A client that has logged in to an account before is trusted with it for
-``TRUSTED_FOR``: its attempts count against a budget of its own for that
-account instead of the identifier's, so strangers failing at an account never
-lock its owner out from the address the owner uses. (From a new address the
-owner waits like anyone else.)
+- the *pair*: this client at this account. An address that fails at an account
+  waits (``Limit``: waits doubling up to ``max_wait``); the owner at any other
+  address does not.
+- the *account*, across clients: it counts every failure, but makes anyone wait
+  only when failures come from many clients at once (``Spread.clients`` distinct
+  failing addresses within its window, and ``failures`` failures): a distributed
+  attack. Even then a client the account trusts is not held back.
+- the *client address*, across accounts (``Rate``): failed logins in a fixed
+  window, so a crowd behind one carrier address, whose typos never stop long
+  enough for a quiet window, starts afresh every window.
 
-A success trusts the client, takes back its own count (a shared address with
-many honest users is not punished for their successes), and clears the
-account's counts: all of them from a new client, only its own budget from a
-trusted one (the owner logging in does not lift a block strangers earned).
+One account has one budget whichever identifier (phone, user name, e-mail, in
+any spelling) was typed: its keys name the account, not the string. An
+identifier nobody holds gets keys of its own, counted alike (the normalised
+identifier stands for the account), so answers and timing never tell which
+accounts exist. Keys are hashes of fixed length: no phone or address is kept.
 
-After ``failures`` counted failures a key is blocked for ``wait`` seconds,
-doubling with each further failure up to ``max_wait``: temporary, so nobody
-can lock an account for good. Failures count together until ``window``
-seconds pass with neither a failure nor a block in force.
+The attempt is counted *before* the password is checked, in one transaction
+holding its keys, so concurrent guesses cannot slip past a limit; a key blocked
+now answers at once, spending no bcrypt. A success takes its advance count back
+from the client address (successes never count against an address), clears the
+pair, trusts the client with the account for ``TRUSTED_FOR``, and, from a client
+not yet trusted, ends the account's run of failures (NIST's "consecutive").
 """
 from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from facade.core.outcomes import LoginThrottled
@@ -39,20 +43,26 @@ MAX_DOUBLINGS = 32  # 2**32 waits: far beyond any max_wait, and no float overflo
 
 @dataclass(frozen=True)
 class Limit:
+    """After ``failures`` failures a key waits ``wait`` seconds, doubling with each further failure up to
+    ``max_wait``: temporary, so nobody can lock anyone out for good. Failures count together until
+    ``window`` seconds pass with neither a failure nor a wait in force, so a slow guesser never gets a
+    fresh budget."""
     failures: int = 10
     window: float = 900
     wait: float = 30
     max_wait: float = 900
 
-    def counted(self, held: Strikes | None, now: float) -> Strikes:
-        """``held`` with one more failure at ``now``."""
-        failures = 1 if held is None or self.lapsed(held, now) else held.failures + 1
-        return Strikes(failures, now, self._blocked_until(failures, now))
+    def counted(self, held: Strikes | None, now: float, engaged: bool = True) -> Strikes:
+        """``held`` with one more failure at ``now``; not ``engaged``: counted, but no wait follows."""
+        fresh = held is None or self.lapsed(held, now)
+        failures = 1 if fresh else held.failures + 1
+        blocked_until = self._blocked_until(failures, now) if engaged else 0
+        return Strikes(failures, now, blocked_until, now if fresh else held.since)
 
     def taken_back(self, held: Strikes) -> Strikes:
         """``held`` without one failure counted in advance for an attempt that succeeded."""
         failures = max(0, held.failures - 1)
-        return Strikes(failures, held.last_at, held.blocked_until if failures >= self.failures else 0)
+        return Strikes(failures, held.last_at, held.blocked_until if failures >= self.failures else 0, held.since)
 
     def lapsed(self, held: Strikes, now: float) -> bool:
         return now - max(held.last_at, held.blocked_until) > self.window
@@ -63,26 +73,43 @@ class Limit:
         return now + min(self.max_wait, self.wait * 2 ** min(failures - self.failures, MAX_DOUBLINGS))
 
 
-ACCOUNT_LIMIT = Limit()
-CLIENT_LIMIT = Limit(failures=100, window=3600, wait=60, max_wait=3600)
+@dataclass(frozen=True)
+class Rate(Limit):
+    """Failures per ``window`` seconds from the window's first: however steady the stream of honest
+    typos behind one address, the count starts afresh each window (once any wait is over)."""
+
+    def lapsed(self, held: Strikes, now: float) -> bool:
+        return now - held.since > self.window and now >= held.blocked_until
+
+
+@dataclass(frozen=True)
+class Spread(Limit):
+    """An account-wide limit that engages only once ``clients`` distinct addresses failed at the account
+    within ``window``: many clients at once is an attack; one client is its pair's business."""
+    clients: int = 3
+
+
+PAIR_LIMIT = Limit()
+ACCOUNT_LIMIT = Spread(failures=30, window=3600, wait=60, max_wait=900, clients=3)
+CLIENT_LIMIT = Rate(failures=300, window=3600, wait=60, max_wait=3600)
 
 
 @dataclass
 class Attempt:
-    """The keys one login attempt counts against and, once it succeeds, clears."""
-    identifier: str | None      # the identifier as typed, normalised
-    client: str | None
-    pair: str | None            # this client with this account: the budget of a trusted client
-    account_keys: tuple[str, ...] = ()  # every identifier of the account found: a success clears them all
-    trusted: bool = field(default=False)
-    shared: str | None = None   # an identifier other accounts share: a success takes back its own count only
+    """The keys one login attempt counts against and, once it succeeds, settles."""
+    pair: str                   # this client at this account (or at the identifier nobody holds)
+    account: str                # the account (or the identifier) across clients
+    client: str | None          # this client across accounts
+    trustable: bool = False     # a client address to trust with the account
+    trusted: bool = False
+    opened: str | None = None   # the pair of another account the password opened (the typed identifier named both)
 
     def counted_keys(self) -> list[str]:
-        return [key for key in (self.pair if self.trusted else self.identifier, self.client) if key]
+        return [key for key in (self.pair, None if self.trusted else self.account, self.client) if key]
 
     def keys(self) -> list[str]:
         """Everything a successful login writes: the caller claims them in its transaction."""
-        return [key for key in (self.identifier, self.client, self.pair, self.shared, *self.account_keys) if key]
+        return [key for key in (self.pair, self.account, self.client, self.opened) if key]
 
 
 def _key(kind: str, name: str) -> str:
@@ -90,33 +117,40 @@ def _key(kind: str, name: str) -> str:
     return f"{kind}:" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
+def _pair(user_id: int, client: str | None) -> str:
+    """The same key trusts a client (trusted_clients) and counts its failures at the account."""
+    return _key("pair", f"{user_id}\0{client or ''}")
+
+
 class LoginThrottle:
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, account: Limit = ACCOUNT_LIMIT,
-                 client: Limit = CLIENT_LIMIT) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, pair: Limit = PAIR_LIMIT,
+                 account: Spread = ACCOUNT_LIMIT, client: Limit = CLIENT_LIMIT) -> None:
         self._store = store
         self._clock = clock
-        self._account = account
-        self._client = client
+        self._limits = {"pair": pair, "account": account, "client": client}
 
     @staticmethod
-    def attempt(typed: str, user_id: int | None, identifiers: list[str], client: str | None) -> Attempt:
-        """``typed``: the identifier as sent, normalised; ``identifiers``: every one of the account found
-        (none when nobody holds ``typed``), normalised the same way."""
-        pair = _key("pair", f"{user_id}\0{client}") if user_id is not None and client else None
-        return Attempt(_key("account", typed), _key("client", client) if client else None, pair,
-                       tuple(_key("account", name) for name in identifiers))
+    def attempt(typed: str, user_id: int | None, client: str | None) -> Attempt:
+        """``typed``: the identifier as sent, normalised; ``user_id``: the account it names, if any."""
+        if user_id is None:  # nobody holds it: the identifier stands for the account, keyed alike
+            pair, account = _key("pair", f"{typed}\0{client or ''}"), _key("account", typed)
+        else:
+            pair, account = _pair(user_id, client), _key("account", f"user\0{user_id}")
+        return Attempt(pair, account, _key("client", client) if client else None, trustable=client is not None)
 
-    @classmethod
-    def opened_another(cls, attempt: Attempt, user_id: int, identifiers: list[str], client: str | None) -> Attempt:
+    @staticmethod
+    def opened_another(attempt: Attempt, user_id: int, client: str | None) -> Attempt:
         """The success to record when the typed identifier named several accounts (a phone, and someone's
         phone-shaped username) and the password opened not the first: it trusts and clears that account
-        alone, never the identifier they share, or one account's holder could lift, at will, the count
-        of guesses at the other's password."""
-        opened = cls.attempt("", user_id, identifiers, client)
-        return Attempt(None, opened.client, opened.pair, opened.account_keys, shared=attempt.identifier)
+        alone, and takes back from the first only this attempt's own count, or one account's holder
+        could lift, at will, the count of guesses at the other's password."""
+        return Attempt(attempt.pair, attempt.account, attempt.client, attempt.trustable, attempt.trusted,
+                       opened=_pair(user_id, client))
 
-    def _limit(self, attempt: Attempt, key: str) -> Limit:
-        return self._client if key == attempt.client else self._account
+    async def trusts(self, user_id: int, client: str | None) -> bool:
+        """Whether ``client`` logged in to this account within TRUSTED_FOR."""
+        async with self._store.read() as work:
+            return client is not None and await work.throttles.trusted(_pair(user_id, client), self._clock())
 
     async def count(self, attempt: Attempt) -> None:
         """Counts the attempt as failed in advance; raises LoginThrottled, counting nothing, if blocked.
@@ -124,29 +158,50 @@ class LoginThrottle:
         that real logins write under."""
         now = self._clock()
         async with self._store.read() as work:
-            attempt.trusted = attempt.pair is not None and await work.throttles.trusted(attempt.pair, now)
+            trusted = await work.throttles.trusted(attempt.pair, now)  # asked for unknown identifiers too
+            attempt.trusted = attempt.trustable and trusted
             _refuse_if_blocked({key: await work.throttles.get(key) for key in attempt.counted_keys()}, now)
         async with self._store.write() as work:
             keys = attempt.counted_keys()
             await work.claim(*keys)
             held = {key: await work.throttles.get(key) for key in keys}
             _refuse_if_blocked(held, now)
-            for key in keys:
-                await work.throttles.put(key, self._limit(attempt, key).counted(held[key], now))
+            await self._count_pair(work, attempt, held, now)
+            if attempt.client:
+                await work.throttles.put(attempt.client, self._limits["client"].counted(held[attempt.client], now))
+            if not attempt.trusted:
+                await self._count_account(work, attempt, held, now)
+
+    async def _count_pair(self, work: Work, attempt: Attempt, held: dict[str, Strikes | None], now: float) -> None:
+        """A trusted client's own failures (the owner's typos) are no sign of an attack on the account."""
+        scope = None if attempt.trusted else attempt.account
+        await work.throttles.put(attempt.pair, self._limits["pair"].counted(held[attempt.pair], now), scope)
+
+    async def _count_account(self, work: Work, attempt: Attempt, held: dict[str, Strikes | None],
+                             now: float) -> None:
+        limit = self._limits["account"]
+        clients = await work.throttles.failing_clients(attempt.account, now - limit.window, limit.clients)
+        await work.throttles.put(attempt.account, limit.counted(held[attempt.account], now, clients >= limit.clients))
 
     async def succeeded(self, work: Work, attempt: Attempt) -> None:
-        """Inside the login's transaction, which has claimed ``attempt.keys()``: the client is trusted with
-        the account and gets its advance count back. An untrusted client's success also starts the account
-        afresh; a trusted one's clears only its own budget, leaving strangers' failures where they were."""
-        shared = () if attempt.trusted else (attempt.identifier, *attempt.account_keys)
-        for key in {*shared, attempt.pair} - {None}:
-            await work.throttles.clear(key)
-        if attempt.pair:
-            await work.throttles.trust(attempt.pair, self._clock() + TRUSTED_FOR)
-        for key, limit in ((attempt.client, self._client), (attempt.shared, self._account)):
-            held = await work.throttles.get(key) if key else None
-            if held is not None:
-                await work.throttles.put(key, limit.taken_back(held))
+        """Inside the login's transaction, which has claimed ``attempt.keys()``."""
+        if attempt.opened is not None:
+            await self._take_back(work, attempt.pair, "pair")
+            if not attempt.trusted:
+                await self._take_back(work, attempt.account, "account")
+        elif not attempt.trusted:
+            await work.throttles.clear(attempt.account)
+        if attempt.client:
+            await self._take_back(work, attempt.client, "client")
+        settled = attempt.opened or attempt.pair
+        await work.throttles.clear(settled)
+        if attempt.trustable:
+            await work.throttles.trust(settled, self._clock() + TRUSTED_FOR)
+
+    async def _take_back(self, work: Work, key: str, kind: str) -> None:
+        held = await work.throttles.get(key)
+        if held is not None:
+            await work.throttles.put(key, self._limits[kind].taken_back(held))
 
 
 def _refuse_if_blocked(held: dict[str, Strikes | None], now: float) -> None:

@@ -244,6 +244,16 @@ _SHARED = [
     );
     CREATE INDEX upload_charges_by_client ON upload_charges(client, at);
     """,
+    # Throttles per (account, client): a pair's record names the account it counts a client for, so
+    # the account-wide limit can tell failures from many clients from one client's; a per-address
+    # count starts afresh each window from its first failure. The per-pair share of a target's codes
+    # is counted by target and client.
+    """
+    ALTER TABLE throttles ADD COLUMN since {real} NOT NULL DEFAULT 0;
+    ALTER TABLE throttles ADD COLUMN scope TEXT;
+    CREATE INDEX throttles_by_scope ON throttles(scope, last_at);
+    CREATE INDEX codes_by_target_and_client ON codes(target, client, created_at);
+    """,
 ]
 
 _TYPES = {

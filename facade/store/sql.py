@@ -7,57 +7,24 @@ fixed tables below, never from a caller.
 """
 from __future__ import annotations
 
-import functools
 import json
-import operator
 from dataclasses import fields
-from json.encoder import encode_basestring_ascii as _string
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any
 
 from facade.core.models import Session
 from facade.core.ports import (Account, App, Brought, Code, Identifier, NewAccount, NewCode, NewSession, ProfileChange,
-                               File, Strikes)
+                               File)
+from facade.store.records import (Db, Row, column as _column, insert as _insert, names as _names, record as _record,
+                                  values as _values)
+from facade.store.sql_codes import SqlCodes
+from facade.store.sql_throttles import SqlThrottles
 
-T = TypeVar("T")
-Row = dict[str, Any]
 
 IDENTIFIER_COLUMNS = {"username": "username_key", "phone": "phone", "email": "email"}
 VERIFIED_COLUMNS = {"phone": "phone_verified_at", "email": "email_verified_at"}
 PROFILE_COLUMNS = frozenset(f.name for f in fields(ProfileChange))
 # A uniqueness error names columns; the core speaks of the fields they hold.
 FIELDS_OF_COLUMNS = {"username_key": "username", "value": "legacy_id", "user_id": "legacy_id"}
-
-
-class Db(Protocol):
-    """One connection, inside a transaction when written through."""
-
-    async def one(self, sql: str, *args: Any) -> Row | None: ...
-
-    async def all(self, sql: str, *args: Any) -> list[Row]: ...
-
-    async def run(self, sql: str, *args: Any) -> int:
-        """Executes a statement; returns how many rows it changed."""
-
-    async def insert_many(self, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
-        """Inserts ``rows`` (values in the order of ``columns``) in as few statements as the backend
-        can: an import's batch. Taken when a uniqueness rule refuses any of them. A None is stored as
-        NULL, which a backend may do by leaving the column out: the tables have no defaults to differ."""
-
-    def among(self, values: list[Any], start: int) -> tuple[str, list[Any]]:
-        """SQL that tests a column against every one of ``values`` at once, its placeholders numbered from
-        ``start``, and the arguments it takes: an import looks thousands up in one statement."""
-
-    async def claim(self, keys: list[str]) -> None:
-        """Serialises this transaction against any other claiming one of ``keys`` (sorted)."""
-
-    async def next_user_ids(self, count: int) -> list[int]:
-        """Ids no other user has or will be given: for users inserted with their id."""
-
-    async def keep_user_ids_above(self, floor: int) -> None:
-        """From now on, users get ids above ``floor``; waits for users being inserted meanwhile."""
-
-    async def grew(self, rows: int) -> None:
-        """``rows`` users were just inserted in bulk: a planner that keeps statistics may need fresh ones."""
 
 
 class Rows:
@@ -75,49 +42,6 @@ def field_of(columns: str) -> str:
     """The core's name for what a uniqueness rule over ``columns`` ("phone", "folder, name") protects."""
     last = columns.split(",")[-1].strip()
     return FIELDS_OF_COLUMNS.get(last, last)
-
-
-def _record(cls: type[T], row: Row | None) -> T | None:
-    return None if row is None else cls(**{name: row[name] for name in _names(cls) if name in row})
-
-
-@functools.cache
-def _names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
-def _insert(table: str, cls: type, copies: dict[str, str] | None = None) -> str:
-    """An INSERT of ``cls``'s fields in order, returning the row; ``copies`` names columns given another
-    field's value."""
-    places = {f.name: f"${i}" for i, f in enumerate(fields(cls), start=1)}
-    columns = {**places, **{column: places[source] for column, source in (copies or {}).items()}}
-    return "INSERT INTO %s (%s) VALUES (%s) RETURNING *" % (table, ", ".join(columns), ", ".join(columns.values()))
-
-
-def _values(record: Any) -> list[Any]:
-    getter, mappings = _getter(type(record))
-    values = list(getter(record))
-    for i in mappings:
-        values[i] = _column(values[i])
-    return values
-
-
-@functools.cache
-def _getter(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
-    """All of a record's fields at once, in order, and which of them are mappings (kept as JSON):
-    an import writes a million records."""
-    names = [f.name for f in fields(cls)]
-    mappings = tuple(i for i, f in enumerate(fields(cls)) if "Mapping" in str(f.type))
-    return operator.attrgetter(*names), mappings
-
-
-def _column(value: Any) -> Any:
-    """What a field is stored as: a mapping of text to text as JSON (a user's legacy ids; none: no text at
-    all), as json.dumps(value, sort_keys=True) writes it, in less than half its time: an import writes a
-    million, and json makes an encoder for each call."""
-    if not isinstance(value, dict):
-        return value
-    return "{%s}" % ", ".join([f"{_string(k)}: {_string(v)}" for k, v in sorted(value.items())]) if value else None
 
 
 def _account(row: Row | None) -> Account | None:
@@ -256,64 +180,6 @@ class SqlSessions:
             "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", user_id, now)
 
 
-class SqlCodes:
-    _ADD = _insert("codes", NewCode)
-
-    def __init__(self, db: Db) -> None:
-        self._db = db
-
-    async def add(self, new: NewCode) -> Code:
-        return _record(Code, await self._db.one(self._ADD, *_values(new)))
-
-    async def latest(self, target: str, purpose: str, origin: str | None = None) -> Code | None:
-        if origin is None:
-            row = await self._db.one("SELECT * FROM codes WHERE target = $1 AND purpose = $2 "
-                                     "ORDER BY id DESC LIMIT 1", target, purpose)
-        else:
-            row = await self._db.one("SELECT * FROM codes WHERE target = $1 AND purpose = $2 AND origin = $3 "
-                                     "ORDER BY id DESC LIMIT 1", target, purpose, origin)
-        return _record(Code, row)
-
-    async def last_sent(self, target: str) -> float | None:
-        row = await self._db.one("SELECT max(created_at) AS at FROM codes WHERE target = $1", target)
-        return row["at"]
-
-    async def count_for_target(self, target: str, since: float) -> int:
-        row = await self._db.one("SELECT count(*) AS n FROM codes WHERE target = $1 AND created_at > $2",
-                                 target, since)
-        return row["n"]
-
-    async def count_for_client(self, client: str, since: float) -> int:
-        row = await self._db.one("SELECT count(*) AS n FROM codes WHERE client = $1 AND created_at > $2",
-                                 client, since)
-        return row["n"]
-
-    async def count_attempt(self, code_id: int, limit: int) -> bool:
-        return bool(await self._db.run(
-            "UPDATE codes SET attempts = attempts + 1 WHERE id = $1 AND used_at IS NULL AND attempts < $2",
-            code_id, limit))
-
-    async def consume(self, code_id: int, now: float) -> bool:
-        return bool(await self._db.run("UPDATE codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL",
-                                       code_id, now))
-
-    async def live_by_lookup(self, lookup: str, now: float) -> list[Code]:
-        rows = await self._db.all("SELECT * FROM codes WHERE lookup = $1 AND used_at IS NULL AND expires_at > $2",
-                                  lookup, now)
-        return [_record(Code, row) for row in rows]
-
-    async def verify(self, code_id: int, now: float, until: float) -> None:
-        await self._db.run("UPDATE codes SET verified_at = $2, expires_at = $3 WHERE id = $1 AND used_at IS NULL",
-                           code_id, now, until)
-
-    async def verified(self, target: str, purpose: str, origin: str, now: float) -> Code | None:
-        row = await self._db.one("SELECT * FROM codes WHERE target = $1 AND purpose = $2 AND origin = $3 "
-                                 "AND used_at IS NULL AND expires_at > $4 ORDER BY id DESC LIMIT 1",
-                                 target, purpose, origin, now)
-        code = _record(Code, row)
-        return code if code is not None and code.verified_at is not None else None
-
-
 class SqlFlows:
     def __init__(self, db: Db) -> None:
         self._db = db
@@ -406,31 +272,6 @@ class SqlFiles:
     async def drop_unclaimed(self, flow_id: str) -> int:
         return await self._db.run("DELETE FROM files WHERE flow_id = $1 AND NOT EXISTS "
                                   "(SELECT 1 FROM users WHERE users.avatar = files.name)", flow_id)
-
-
-class SqlThrottles:
-    def __init__(self, db: Db) -> None:
-        self._db = db
-
-    async def get(self, key: str) -> Strikes | None:
-        return _record(Strikes, await self._db.one("SELECT * FROM throttles WHERE key = $1", key))
-
-    async def put(self, key: str, strikes: Strikes) -> None:
-        await self._db.run("INSERT INTO throttles (key, failures, last_at, blocked_until) VALUES ($1, $2, $3, $4) "
-                           "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, "
-                           "last_at = excluded.last_at, blocked_until = excluded.blocked_until",
-                           key, *_values(strikes))
-
-    async def clear(self, key: str) -> None:
-        await self._db.run("DELETE FROM throttles WHERE key = $1", key)
-
-    async def trust(self, key: str, until: float) -> None:
-        await self._db.run("INSERT INTO trusted_clients (key, until) VALUES ($1, $2) "
-                           "ON CONFLICT (key) DO UPDATE SET until = excluded.until", key, until)
-
-    async def trusted(self, key: str, now: float) -> bool:
-        return await self._db.one("SELECT 1 AS found FROM trusted_clients WHERE key = $1 AND until > $2",
-                                  key, now) is not None
 
 
 SWEEPS = {  # what each sweep deletes, and the times its placeholders stand for
