@@ -19,6 +19,7 @@ SCRIPT = Path(__file__).resolve().parent / "legacy_express.py"
 
 
 class LegacyServer:
+    SPEAKS = "express"  # the one dialect whose wire the stand-in answers
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"

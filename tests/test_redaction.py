@@ -19,6 +19,7 @@ from facade.upstream.secrets import rules
 from facade.wire.redact import MASK, Redaction, Rules
 from tests.clients import AppPair, dialects as calls_of, register
 from tests.conftest import CONFIG_FILE
+from tests.legacy import LegacyServer
 from tests.test_shadow import LIBERAL
 
 TOKEN = "5f0c3b8e9a7d41c2b6e8f1a2d3c4b5a6"
@@ -100,7 +101,7 @@ def shadowing(dialects, legacy_url: str, other_url: str) -> str:
     """Every dialect in shadow mode; its writes served here only (the users stay facade-only), but for
     logout, which carries the token to the legacy server."""
     return "upstreams=" + json.dumps({d.name: {
-        "url": legacy_url if d.name == "express" else other_url, "mode": "shadow", "shadow_writes": True,
+        "url": legacy_url if d.name == LegacyServer.SPEAKS else other_url, "mode": "shadow", "shadow_writes": True,
         "routes": {r.name: "serve" for r in d.routes if r.writes and r.operation != "logout"}} for d in dialects})
 
 
@@ -124,7 +125,7 @@ def substrings(secret: str, length: int = 8) -> set[str]:
 
 
 async def test_no_token_password_or_whole_phone_of_a_shadowed_session_reaches_the_report_metrics_or_logs(
-        legacy, aiohttp_client, aiohttp_server, make_config, tmp_path, outbox_path, caplog):
+        legacy, aiohttp_client, aiohttp_server, admin_client, make_config, tmp_path, outbox_path, caplog):
     caplog.set_level(logging.DEBUG)
     served = {"access_log_class": AccessLogger}  # as `facade serve` logs requests: never a query string
     other = await aiohttp_server(init_app(make_config(f"storage.url=sqlite:///{tmp_path / 'other.db'}",
@@ -132,6 +133,7 @@ async def test_no_token_password_or_whole_phone_of_a_shadowed_session_reaches_th
     dialects = load_config_dialects(make_config())
     config = make_config(shadowing(dialects, legacy.base, str(other.make_url("")).rstrip("/")), *LIBERAL)
     client = await aiohttp_client(await aiohttp_server(init_app(config), **served))
+    admin = await admin_client(client)
     pair = await client.server.app[CORE].apps.add("tests")
     app = AppPair(pair.app_id, pair.app_secret)
     calls, secrets, phones, users = calls_of(app), {pair.app_secret}, set(), {}
@@ -148,11 +150,11 @@ async def test_no_token_password_or_whole_phone_of_a_shadowed_session_reaches_th
         users[dialect.name] = (phone, password)
         assert (await logout(client, dialect, token, app)).status == 200
     counts = {d.name: 2 for d in dialects}  # each dialect's login and logout
-    await settled(client, counts)
+    await settled(admin, counts)
     await legacy.faults(garbage=True)  # now no JSON: the two answers are compared as text
     again = await calls["express"].login(client, *users["express"])
     secrets.add(at(json.loads(await again.text()), TOKEN_AT["express"]))
-    found = await settled(client, {**counts, "express": 3})
+    found = await settled(admin, {**counts, "express": 3})
     assert found["dialects"]["express"]["routes"]["login"]["ok"]["fields"]["body"]["legacy"].startswith("<html>")
     assert {name: shown["different"] >= 1 for name, shown in found["dialects"].items()} == {
         d.name: True for d in dialects}
@@ -164,7 +166,7 @@ async def test_no_token_password_or_whole_phone_of_a_shadowed_session_reaches_th
         "count": 1, "facade": "a value (volatile)", "legacy": "<absent>"}  # markers say what is where
 
     shown = "\n".join([json.dumps(found, ensure_ascii=False), text("http://facade", found),
-                       await (await client.get("/_facade/metrics")).text(), caplog.text,
+                       await (await admin.get("/_facade/metrics")).text(), caplog.text,
                        *(repr(record.__dict__) for record in caplog.records)])
     assert len(secrets) > 2 * len(dialects)
     leaked = {secret: sorted(part for part in substrings(secret) if part in shown) for secret in secrets}
