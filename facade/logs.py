@@ -5,7 +5,8 @@ The id lives in a context variable set by the request-id middleware, so any
 logger anywhere below a handler carries it without being handed it. The
 access line never shows the query string: every dialect may take passwords
 and tokens from it, so aiohttp's default request line (``%r``) would write
-them to disk.
+them to disk. Its path is the one the client sent, still percent-encoded: decoded,
+a ``%0A`` in it would end the line and forge the next.
 """
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         dialect, route = request.get(DIALECT), request.get(ROUTE)
-        fields = {"remote": request.remote, "method": request.method, "path": request.path,
+        fields = {"remote": request.remote, "method": request.method, "path": request.raw_path.partition("?")[0],
                   "status": response.status, "bytes": response.body_length, "seconds": round(time, 6),
                   "dialect": dialect.name if dialect else "-", "route": route.name if route else "-",
                   "outcome": request.get(OUTCOME, "-")}

@@ -61,3 +61,17 @@ async def test_every_line_a_request_caused_carries_its_id(tmp_path, form):
         assert login[1].endswith(" express login no_such_user")
         [check] = [line for line in lines if f" [{ids['check']}] " in line]
         assert f"GET {CHECK} 200 " in check and check.endswith(" express check-username ok")
+
+
+async def test_a_path_is_logged_as_sent_so_an_encoded_newline_cannot_forge_a_second_line(tmp_path):
+    server = Served(f"storage.url=sqlite:///{tmp_path}/f.db", "logging.level=INFO")
+    try:
+        await server.healthy()
+        async with aiohttp.ClientSession() as http:
+            forged = "/x%0A2026-01-01 00:00:00,000 INFO facade.admin [-] forged"
+            async with http.get(server.base + forged, headers={"X-Request-Id": "edge-newline-1"}) as response:
+                assert response.status == 404
+    finally:
+        assert server.stop() == 0
+    [line] = [line for line in server.log.splitlines() if "edge-newline-1" in line or "forged" in line]
+    assert " GET /x%0A2026-01-01%2000:00:00,000%20INFO%20facade.admin%20%5B-%5D%20forged 404 " in line
