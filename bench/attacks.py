@@ -1,4 +1,4 @@
-"""One client against everyone else: each attack of issues 13 and 22, replayed against
+"""One client against everyone else: each attack, replayed against
 `facade serve` over loopback, while a cheap request (GET /_facade/health)
 is probed every 20 ms from another loopback address.
 
@@ -34,6 +34,7 @@ from typing import Awaitable, Callable
 
 import aiohttp
 import yarl
+import attack_accounts
 from harness import Bench, dialects, table
 from PIL import Image
 
@@ -600,6 +601,10 @@ ATTACKS: list[tuple[str, Callable]] = [
     ("8 sessions", sessions),
     ("9 headers", headers),
     ("10 operator paths", operator_paths),
+    ("11 slow guessing, owner on new addresses", attack_accounts.slow_guessing),
+    ("12 20 addresses guessing, trusted owner", attack_accounts.distributed),
+    ("13 strangers asking an owner's codes", attack_accounts.codes_spent),
+    ("14 1,000 users behind one address", attack_accounts.one_carrier),
 ]
 
 
@@ -629,6 +634,9 @@ async def main(args: argparse.Namespace) -> None:
             print(" | ".join(map(str, rows[-1])), flush=True)
         if chosen("6"):
             rows.append(await secrets_in_logs(bench, args.sets))
+            print(" | ".join(map(str, rows[-1])), flush=True)
+        if chosen("15"):
+            rows.append(await attack_accounts.shadow_leak(bench, args.sets, Lab, ADMIN_TOKEN))
             print(" | ".join(map(str, rows[-1])), flush=True)
     finally:
         bench.close()
