@@ -1,6 +1,6 @@
 """Login throttling under attack, at the default bcrypt cost (12).
 
-    python bench/throttle.py [--backend sqlite|postgresql] [--parts 1 2 3]
+    python bench/throttle.py [--backend sqlite|postgresql] [--parts 1 2 3] [--workers 1 2]
 
 1. Per backend and dialect: 200 wrong passwords against one account from one
    client. Prints after how many the dialect's throttled answer came, the
@@ -148,16 +148,16 @@ async def codes_spent(http: aiohttp.ClientSession, lab: Bench) -> list[object]:
             f"owner's reset code {'sent' if mine else 'REFUSED'}; messages {lab.messages_to('13800000003')}"]
 
 
-async def part_three(backend: str) -> list[list[object]]:
+async def part_three(backend: str, workers: int) -> list[list[object]]:
     with bench(backend) as lab:
-        server = await lab.serve(SCALED, "codes.resend_after=0")
+        server = await lab.serve(SCALED, "codes.resend_after=0", workers=workers)
         calls = dialects()["express"]
         async with aiohttp.ClientSession(base_url=server.base) as http:
             for i in (1, 2, 3):
                 await calls.register(http, f"1380000000{i}", PASSWORD)
             rows = [await slow_guessing(http, calls.login, calls), await distributed(http, calls.login, calls),
                     await codes_spent(http, lab)]
-    return [[backend, *row] for row in rows]
+    return [[backend, workers, *row] for row in rows]
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -172,11 +172,13 @@ async def main(args: argparse.Namespace) -> None:
                        "attack requests"])
         print()
     if 3 in args.parts:
-        third = [row for backend in args.backend for row in await part_three(backend)]
-        table(third, ["backend", "attack", "attacker", "owner"])
+        third = [row for backend in args.backend for workers in args.workers
+                 for row in await part_three(backend, workers)]
+        table(third, ["backend", "workers", "attack", "attacker", "owner"])
 
 
 if __name__ == "__main__":
     parser = arguments(__doc__)
     parser.add_argument("--parts", nargs="+", type=int, choices=(1, 2, 3), default=[1, 2, 3])
+    parser.add_argument("--workers", nargs="+", type=int, default=[1, 2], help="processes for part 3 (each a run)")
     asyncio.run(main(parser.parse_args()))
