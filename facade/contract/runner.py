@@ -12,9 +12,9 @@ from typing import Any, Callable, Protocol
 import aiohttp
 
 from facade.contract.cases import ABSENT, Case, Step, Suite
-from facade.contract import jsondiff
-from facade.contract.jsondiff import MISSING
 from facade.contract.values import Unknown, fresh, resolve
+from facade.wire import compare, volatile
+from facade.wire.compare import MISSING
 
 
 class CodeOracle(Protocol):
@@ -182,12 +182,12 @@ def _compare_json(step: Step, expected: Any, text: str) -> list[Difference]:
         got = json.loads(text)
     except ValueError:
         return [Difference(step.name, "body", json.dumps(expected, ensure_ascii=False), text)]
-    return [Difference(step.name, f"body {pointer}", want, have)
-            for pointer, want, have in jsondiff.differences(expected, got, frozenset(step.volatile))]
+    return [Difference(step.name, f"body {d.pointer}", d.left, d.right)
+            for d in compare.differences(expected, got, volatile.pointers(declared=step.volatile))]
 
 
 def _capture(step: Step, headers: Any, text: str, variables: dict[str, Any]) -> None:
     body = json.loads(text) if any(not source.startswith("header:") for source in step.capture.values()) else None
     for name, source in step.capture.items():
         variables[name] = (headers.get(source[len("header:"):]) if source.startswith("header:")
-                           else jsondiff.at(body, source))
+                           else compare.at(body, source))

@@ -5,7 +5,7 @@ legacy server's: whether it is a success (the success envelope's fixed values, a
 with a failure code is a failure), what it says of the user (a leaf ``$user.phone`` holds the phone,
 ``$ids.userId`` the id the legacy server showed), and which of its values change every time or differ
 between two servers (tokens, ids, session expiry, codes, file names, timestamps): volatile, compared
-for presence only; and which of them are secrets (tokens, codes, passwords echoed, app secrets), never
+for presence only (the rule: facade/wire/volatile.py); and which of them are secrets (tokens, codes, passwords echoed, app secrets), never
 shown (facade/wire/redact.py), and which places it fills with what is no secret.
 """
 from __future__ import annotations
@@ -13,16 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from facade.contract.jsondiff import MISSING, at, escape
 from facade.core.ports import LegacyAccount
 from facade.dialect.declarations import BODY, IDS, PARAMS, Dialect, Route
 from facade.dialect.templates import First, Ref, refs
+from facade.wire import volatile
+from facade.wire.compare import MISSING, at, escape
 
 DATA = "data"  # the success envelope's slot for the route's data
 USER = "user"
 IDENTITY = ("username", "phone", "email", "passport")  # what a login answer may say of who the user is
-# References to values a server makes for itself: never the same on two servers, nor twice on one.
-VOLATILE = frozenset({"token", IDS, "session", "timestamp", "code", "name"})
 # What a route's data may refer to that is a secret: the session's token, a code, and of the request's
 # own parameters (``$params.password``) those the core takes as secrets.
 SECRET_REFERENCES = frozenset({"token", "code"})
@@ -68,26 +67,25 @@ def reading(dialect: Dialect, route: Route) -> Reading:
     fixed = {p: leaf for p, leaf in _leaves(envelope) if not _template(leaf) and p != data}
     facts = {_under(data, p): path for p, path in _facts(route.data)} if data is not None else {}
     status = route.success.get("status", dialect.success.status)
-    shapes = list(_shapes(dialect, route, data))
-    secret = frozenset(_under(data, p) for p, leaf in _leaves(route.data) if _hides(leaf)) if data is not None \
-        else frozenset()
-    return Reading(status, fixed, data, facts, frozenset(p for p, leaf in shapes if _changes(leaf)),
-                   secret, frozenset(p for p, _ in shapes) - secret)
+    envelopes = list(_envelopes(dialect, route))
+    data_leaves = [(_under(data, p), leaf) for p, leaf in _leaves(route.data)] if data is not None else []
+    secret = frozenset(p for p, leaf in data_leaves if _hides(leaf))
+    changing = volatile.pointers(data=_paths(data_leaves), envelopes=_paths(envelopes))
+    return Reading(status, fixed, data, facts, changing, secret,
+                   frozenset(p for p, _ in [*envelopes, *data_leaves]) - secret)
 
 
-def _shapes(dialect: Dialect, route: Route, data: str | None) -> Iterator[tuple[str, Any]]:
-    """(pointer, leaf) of every answer the route may give: the envelopes, the failure and outcome
-    bodies, and its data in the success envelope's data slot."""
+def _envelopes(dialect: Dialect, route: Route) -> Iterator[tuple[str, Any]]:
+    """(pointer, leaf) of every answer the route may give but its data: the envelopes, the failure and
+    outcome bodies."""
     shapes = [dialect.success.body, dialect.failure.body, route.failure_template,
               *(entry[BODY] for table in (dialect.outcomes, route.outcomes) for entry in table.values() if BODY in entry)]
     for shape in shapes:
         yield from _leaves(shape)
-    if data is not None:
-        yield from ((_under(data, pointer), leaf) for pointer, leaf in _leaves(route.data))
 
 
-def _changes(leaf: Any) -> bool:
-    return any(ref.path[0] in VOLATILE for ref in refs(leaf))
+def _paths(leaves: list[tuple[str, Any]]) -> Iterator[tuple[str, list[tuple[str, ...]]]]:
+    return ((pointer, [ref.path for ref in refs(leaf)]) for pointer, leaf in leaves)
 
 
 def _hides(leaf: Any) -> bool:

@@ -1,6 +1,6 @@
 """One shadowed request: the facade's answer against the legacy server's. Status, content type and
-body are compared; JSON bodies structurally, leaving out the route's volatile values (tokens, ids,
-expiry: facade/upstream/answers.py), other bodies byte for byte. A success against a failure is
+body are compared; JSON bodies structurally (facade/wire/compare.py), the route's volatile values
+(tokens, ids, expiry: facade/wire/volatile.py) for presence only, other bodies byte for byte. A success against a failure is
 named as such, whatever the status says (a 200 with a failure code is a failure)."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from facade.contract import jsondiff
 from facade.upstream.answers import Reading
 from facade.upstream.client import Answer, Call
+from facade.wire import compare as wire
 
 SUCCESS, FAILURE = "success", "failure"
 
@@ -47,8 +47,7 @@ def compare(served: Served, answer: Answer, reading: Reading) -> list[Difference
     kinds = (_kind(reading, served.status, ours), _kind(reading, answer.status, theirs))
     if kinds[0] != kinds[1]:
         found.append(Difference("outcome", *kinds))
-    found += [Difference(f"body {pointer}", facade, legacy)
-              for pointer, facade, legacy in jsondiff.differences(ours, theirs, reading.volatile)]
+    found += [Difference(f"body {d.pointer}", d.left, d.right) for d in wire.differences(ours, theirs, reading.volatile)]
     return found
 
 

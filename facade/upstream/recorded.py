@@ -7,9 +7,9 @@ import time
 from typing import Any, Iterator
 from urllib.parse import parse_qsl
 
-from facade.contract.jsondiff import MISSING, VOLATILE
 from facade.upstream.client import Answer, Call
 from facade.upstream.compare import Difference, Served, parsed
+from facade.wire.compare import MISSING, VOLATILE
 from facade.wire.redact import Redaction, Rules
 
 SHOWN_BYTES = 2048  # of a body that is no JSON

@@ -35,6 +35,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from facade.wire.compare import escape
+
 MASK = "***"
 MIN_KNOWN = 4
 # Parameter, header, cookie and key names that hold secrets whatever a mapping says of them.
@@ -103,7 +105,7 @@ def _walk(rules: Rules, value: Any, pointer: str | None, hide: Callable[[Any], A
     if isinstance(value, dict):
         shown = {}
         for key, item in value.items():
-            here = None if pointer is None else f"{pointer}/{_escape(key)}"
+            here = None if pointer is None else f"{pointer}/{escape(key)}"
             shown[key] = hide(item) if rules.hides(str(key), here, item) else _walk(rules, item, here, hide, show)
         return shown
     if isinstance(value, list):
@@ -135,8 +137,3 @@ def _phone(found: re.Match[str]) -> str:
     sign, digits = found.groups()
     head, tail = (3, 4) if len(digits) >= 11 else (2, 2)
     return f"{sign}{digits[:head]}****{digits[-tail:]}"
-
-
-def _escape(key: Any) -> str:
-    """RFC 6901, as the comparison names its places."""
-    return str(key).replace("~", "~0").replace("/", "~1")
