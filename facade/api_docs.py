@@ -14,7 +14,7 @@ from pathlib import Path
 import openapi_ui_bundles
 from aiohttp import web
 
-from facade.core import UserCore
+from facade.core.service import UserCore
 from facade.core.operations import signatures
 from facade.dialect.declarations import Dialect
 from facade.dialect.openapi import document

@@ -14,7 +14,7 @@ from aiohttp import web
 from facade import notify
 from facade.client_address import ClientAddress, networks
 from facade.config import Config, ConfigError
-from facade.core import UserCore
+from facade.core.service import UserCore
 from facade.core.codes import CodePolicy, Notifier
 from facade.core.operations import signatures
 from facade.core.passwords import PasswordHasher

@@ -8,7 +8,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from facade.client_address import ClientAddress
     from facade.config import Config
-    from facade.core import UserCore
+    from facade.core.service import UserCore
     from facade.core.passwords import PasswordHasher
     from facade.core.ports import Store
     from facade.dialect.declarations import Dialect, Route

@@ -30,7 +30,7 @@ from facade.dialect.loader import SHIPPED_MAPPINGS
 from facade import config as configuration
 from facade.admin import admin_app
 from facade.app import init_app
-from facade.core import UserCore
+from facade.core.service import UserCore
 from facade.core.passwords import PasswordHasher
 from facade.core.throttle import LoginThrottle
 from facade.notify.outbox import Outbox

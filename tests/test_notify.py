@@ -19,7 +19,7 @@ from multidict import CIMultiDictProxy
 
 from facade import config as configuration
 from facade import notify
-from facade.core import UserCore
+from facade.core.service import UserCore
 from facade.core.outcomes import CodeInvalid, DeliveryFailed
 from facade.core.passwords import PasswordHasher
 from tests.cloud import Cloud, fail, ok

@@ -349,10 +349,10 @@ async def test_users_get_a_random_public_id_and_a_sequential_gid(core):
 
 
 async def test_a_public_id_clash_is_retried(core, monkeypatch):
-    from facade.core import service
+    from facade.core import registration
     taken = (await core.register(phone="13800138000", password="pw")).user.public_id
     ids = iter([taken, "b" * 16])
-    monkeypatch.setattr(service.ids, "new_public_id", lambda: next(ids))
+    monkeypatch.setattr(registration.ids, "new_public_id", lambda: next(ids))
     assert (await core.register(phone="13900139000", password="pw")).user.public_id == "b" * 16
 
 
