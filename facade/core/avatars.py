@@ -27,7 +27,7 @@ class Avatars(Parts):
         most the upload budget's bytes an hour (rate_limited beyond), so no one fills the store."""
         images.check_filename(filename)
         async with self._decoding:  # off the event loop, and only a few at once
-            image, extension = await asyncio.to_thread(images.redrawn, image, self._image_pixels)
+            image, extension = await asyncio.to_thread(self._redraw, image, self._image_pixels)
         name = f"{secrets.token_hex(16)}.{extension}"
         held_by = flow_id(flow) if flow else None
         now = self._clock()

@@ -11,6 +11,7 @@ from facade.core.apps import Apps
 from facade.core.codes import Codes
 from facade.core.flows import FlowStep, Flows
 from facade.core.ids import GID_BASE
+from facade.core.images import Redraw
 from facade.core.migration import Migration
 from facade.core.models import User
 from facade.core.outcomes import (CodeAttemptsExceeded, CodeExpired, CodeInvalid, InvalidEmail, InvalidParameter,
@@ -43,6 +44,7 @@ class Parts:
     _ttl_max: int
     _upload_budget: int
     _image_pixels: int
+    _redraw: Redraw
     _decoding: asyncio.Semaphore
     _migration: Migration
     apps: Apps

@@ -53,11 +53,12 @@ def _declared(name: str, method: Any, outcome: Outcome) -> None:
 class UserCore(Registration, Login, Recovery, Verification, Profiles, Avatars):
     def __init__(self, store: Store, hasher: PasswordHasher, *, session_ttl: int, session_ttl_max: int,
                  notifier: Notifier, code_policy: CodePolicy = DEFAULT_POLICY, throttle: LoginThrottle | None = None,
-                 clock: Callable[[], float] = time.time, upload_budget: int = images.CLIENT_HOURLY_BYTES,
-                 image_pixels: int = images.MAX_PIXELS) -> None:
+                 redraw: images.Redraw, clock: Callable[[], float] = time.time,
+                 upload_budget: int = images.CLIENT_HOURLY_BYTES, image_pixels: int = images.MAX_PIXELS) -> None:
         self._store = store
         self._upload_budget = upload_budget
         self._image_pixels = image_pixels
+        self._redraw = redraw
         self._hasher = hasher
         self._codes = Codes(store, notifier, code_policy, clock)
         self._throttle = throttle or LoginThrottle(store, clock)

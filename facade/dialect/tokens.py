@@ -9,9 +9,9 @@ from typing import Callable, Iterable, Protocol
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from facade.core.service import UserCore
 from facade.core.models import LoggedIn, Session
 from facade.core.outcomes import TokenInvalid
+from facade.core.service import UserCore
 from facade.core.sessions import Holder
 from facade.dialect.declarations import Dialect, IdSpec
 
