@@ -1,5 +1,5 @@
 """The store contract: what every backend must do, run unchanged against
-SQLite and PostgreSQL. Written against the core's ports (facade/core/ports.py),
+SQLite and PostgreSQL. Written against the core's ports (facade/core/ports/),
 never against a backend's SQL."""
 from __future__ import annotations
 
