@@ -14,7 +14,7 @@ from facade.core.outcomes import InvalidImage, InvalidParameter, RateLimited
 from facade.core.parts import Parts
 from facade.core.ports import File, Work
 
-DECODERS = 2         # images decoded at once, in threads: a small file may take a third of a second
+DECODERS = 2  # images decoded at once, in threads: a small file may take a third of a second
 
 
 class Avatars(Parts):

@@ -15,7 +15,7 @@ from facade.core.parts import SHAPES
 from facade.core.ports import Account, Identifier, LegacyLogin, Work
 from facade.core.sessions import Sessions
 
-DEVICE_MAX = 4096    # characters of a device key or its description kept with a session
+DEVICE_MAX = 4096  # characters of a device key or its description kept with a session
 
 
 class Login(Sessions):
