@@ -14,8 +14,8 @@ from pathlib import Path
 import openapi_ui_bundles
 from aiohttp import web
 
-from facade.core import UserCore
 from facade.core.operations import signatures
+from facade.core.service import UserCore
 from facade.dialect.declarations import Dialect
 from facade.dialect.openapi import document
 from facade.keys import DIALECTS, DOCUMENTS

@@ -14,11 +14,11 @@ from aiohttp import web
 from facade import notify
 from facade.client_address import ClientAddress, networks
 from facade.config import Config, ConfigError
-from facade.core import UserCore
 from facade.core.codes import CodePolicy, Notifier
 from facade.core.operations import signatures
 from facade.core.passwords import PasswordHasher
 from facade.core.ports import Store
+from facade.core.service import UserCore
 from facade.core.sweep import Housekeeping
 from facade.core.throttle import Limit, LoginThrottle, Rate, Spread
 from facade.dialect.declarations import Dialect
@@ -27,6 +27,7 @@ from facade.dialect.errors import served
 from facade.dialect.loader import load_dialects
 from facade.dialect.sources import BodyLimits
 from facade.dialect.tokens import codecs
+from facade.images import redrawn
 from facade.keys import BODIES, CLIENTS, CODECS, CONFIG, CORE, DIALECTS, HASHER, METRICS, STORE
 from facade.metrics import Metrics
 from facade.serving import SERVER, handler_options
@@ -97,7 +98,7 @@ def core_of(config: Config, store: Store, hasher: PasswordHasher, notifier: Noti
                     throttle=LoginThrottle(store, pair=Limit(**login["account"]),
                                            account=Spread(**login["account_wide"]), client=Rate(**login["ip"])),
                     upload_budget=config["throttle.uploads.ip_hourly_bytes"],
-                    image_pixels=config["server.max_image_pixels"])
+                    image_pixels=config["server.max_image_pixels"], redraw=redrawn)
 
 
 async def _core(app: web.Application) -> AsyncIterator[None]:

@@ -8,9 +8,9 @@ from aiohttp import web
 if TYPE_CHECKING:
     from facade.client_address import ClientAddress
     from facade.config import Config
-    from facade.core import UserCore
     from facade.core.passwords import PasswordHasher
     from facade.core.ports import Store
+    from facade.core.service import UserCore
     from facade.dialect.declarations import Dialect, Route
     from facade.dialect.sources import BodyLimits
     from facade.dialect.tokens import Codec

@@ -30,9 +30,10 @@ from facade.dialect.loader import SHIPPED_MAPPINGS
 from facade import config as configuration
 from facade.admin import admin_app
 from facade.app import init_app
-from facade.core import UserCore
 from facade.core.passwords import PasswordHasher
+from facade.core.service import UserCore
 from facade.core.throttle import LoginThrottle
+from facade.images import redrawn
 from facade.notify.outbox import Outbox
 from facade.store import open_store
 
@@ -172,7 +173,8 @@ def outbox(path: Path) -> list[dict[str, Any]]:
 def core(store, clock, outbox_path):
     """The core over a real store, with an injectable clock and the outbox notifier."""
     return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
-                    notifier=Outbox(outbox_path), throttle=LoginThrottle(store, clock), clock=clock)
+                    notifier=Outbox(outbox_path), throttle=LoginThrottle(store, clock), clock=clock,
+                    redraw=redrawn)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from facade.core import UserCore
+from facade.core.service import UserCore
 from tests.test_express import ALICE, BASE, JSON_UTF8, expect, failure
 
 REGISTER = f"{BASE}/userRegister/v1"

@@ -9,6 +9,7 @@ from PIL import Image
 
 from facade.core import images
 from facade.core.outcomes import InvalidImage, InvalidParameter
+from facade.images import redrawn
 from tests.images import PHP, SVG, image, marked_jpeg, png_claiming
 
 
@@ -36,15 +37,15 @@ async def test_anything_else_is_refused_and_nothing_is_written(core, rows, data)
 
 def test_the_limits_are_the_issues():
     assert (images.MAX_BYTES, images.MAX_SIDE, images.MAX_PIXELS) == (2 * 1024 * 1024, 4096, 2048 * 2048)
-    assert images.redrawn(image("PNG", (4096, 1024)))[1] == "png"
+    assert redrawn(image("PNG", (4096, 1024)))[1] == "png"
     with pytest.raises(InvalidImage, match="more than 4194304 pixels"):
-        images.redrawn(image("PNG", (2049, 2048)))
-    assert images.redrawn(image("PNG", (4096, 4096)), max_pixels=4096 * 4096)[1] == "png"
+        redrawn(image("PNG", (2049, 2048)))
+    assert redrawn(image("PNG", (4096, 4096)), max_pixels=4096 * 4096)[1] == "png"
 
 
 def test_only_the_pixels_are_kept():
     sent = marked_jpeg()
-    drawn, extension = images.redrawn(sent)
+    drawn, extension = redrawn(sent)
     assert extension == "jpg" and b"GPS-MARK" not in drawn and not drawn.endswith(b"TRAILER-MARK")
     with Image.open(io.BytesIO(drawn)) as kept:
         assert (kept.size, dict(kept.getexif())) == ((64, 48), {})

@@ -19,9 +19,10 @@ from multidict import CIMultiDictProxy
 
 from facade import config as configuration
 from facade import notify
-from facade.core import UserCore
 from facade.core.outcomes import CodeInvalid, DeliveryFailed
 from facade.core.passwords import PasswordHasher
+from facade.core.service import UserCore
+from facade.images import redrawn
 from tests.cloud import Cloud, fail, ok
 from tests.servers import free_port
 from tests.conftest import CONFIG_FILE, outbox
@@ -41,7 +42,7 @@ async def core_with(store, clock, make_config):
         async def make(*overrides: str) -> UserCore:
             notifier = await notifiers.enter_async_context(notify.from_config(make_config(*overrides)))
             return UserCore(store, PasswordHasher(rounds=4), session_ttl=3600, session_ttl_max=7200,
-                            notifier=notifier, clock=clock)
+                            notifier=notifier, clock=clock, redraw=redrawn)
         yield make
 
 

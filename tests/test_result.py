@@ -16,6 +16,7 @@ from tests.conftest import outbox
 from PIL import Image
 
 from facade.core import images
+from facade.images import redrawn
 from tests.images import PHP, SVG, image, marked_jpeg, png_claiming, webp_bomb
 from tests.test_express import DEFAULT_AVATAR
 
@@ -267,7 +268,7 @@ async def test_static_files_are_only_the_cores_own_names_with_their_true_type(ve
     served = await verified.get("/" + path)
     assert (served.status, served.headers["Content-Type"], served.headers["Content-Security-Policy"]) == (
         200, "image/webp", "default-src 'none'")
-    assert await served.read() == images.redrawn(data)[0]  # drawn anew from its pixels, as the core keeps it
+    assert await served.read() == redrawn(data)[0]  # drawn anew from its pixels, as the core keeps it
     [name] = stored(rows)
     for bad in ("x.svg", "..%2f..%2fconfig.yaml", "%2e%2e/x.png", "f" * 32 + ".png", name.upper(),
                 name.replace(".webp", ".png")):

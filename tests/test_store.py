@@ -1,5 +1,5 @@
 """The store contract: what every backend must do, run unchanged against
-SQLite and PostgreSQL. Written against the core's ports (facade/core/ports.py),
+SQLite and PostgreSQL. Written against the core's ports (facade/core/ports/),
 never against a backend's SQL."""
 from __future__ import annotations
 
@@ -349,10 +349,10 @@ async def test_users_get_a_random_public_id_and_a_sequential_gid(core):
 
 
 async def test_a_public_id_clash_is_retried(core, monkeypatch):
-    from facade.core import service
+    from facade.core import registration
     taken = (await core.register(phone="13800138000", password="pw")).user.public_id
     ids = iter([taken, "b" * 16])
-    monkeypatch.setattr(service.ids, "new_public_id", lambda: next(ids))
+    monkeypatch.setattr(registration.ids, "new_public_id", lambda: next(ids))
     assert (await core.register(phone="13900139000", password="pw")).user.public_id == "b" * 16
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from facade.core import identifiers, ids
+import facade.core.identifiers as identifiers
+import facade.core.ids as ids
 from facade.core.outcomes import InvalidInput
 from facade.core.passwords import AWAITING, PasswordHasher
 from facade.core.ports import Account, Identifier, LegacyAccount, LegacyLogin, NewAccount, Store, Taken, Work

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any, Callable, Protocol, TypeVar
 
-from facade.core import hashers
+import facade.core.hashers as hashers
 
 T = TypeVar("T")
 

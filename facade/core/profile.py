@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from facade.core import identifiers
+import facade.core.identifiers as identifiers
 from facade.core.outcomes import ConfigKeyInvalid, ConfigValueTooLarge, InvalidParameter
 
 NICKNAME_MAX = 64                    # characters

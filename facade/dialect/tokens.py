@@ -9,10 +9,10 @@ from typing import Callable, Iterable, Protocol
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from facade.core import UserCore
 from facade.core.models import LoggedIn, Session
 from facade.core.outcomes import TokenInvalid
-from facade.core.service import Holder
+from facade.core.service import UserCore
+from facade.core.sessions import Holder
 from facade.dialect.declarations import Dialect, IdSpec
 
 
