@@ -18,6 +18,8 @@ ALICE_FREE = '{"code":0,"msg":"success","userMsg":"恭喜该用户名可以使�
 
 
 def facade(*argv: str, cwd=None, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    if argv[:1] == ("serve",):  # an admin listener of its own: another server on this machine may hold 8081
+        argv = (*argv, "--set", f"admin.listen=127.0.0.1:{free_port()}")
     return subprocess.run([sys.executable, "-m", "facade", *argv], capture_output=True, text=True, timeout=timeout,
                           cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 
