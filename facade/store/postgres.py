@@ -25,7 +25,8 @@ import asyncpg
 
 from facade.core.ports import Taken
 from facade.store import StoreFault, schema
-from facade.store.sql import Row, Rows, SqlWork, field_of
+from facade.store.sql.records import Row, Rows, field_of
+from facade.store.sql.work import SqlWork
 
 MIGRATION_LOCK = 0x66616361646531  # any fixed number; "facade1"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -36,7 +36,8 @@ import aiosqlite
 from facade import private_files
 from facade.core.ports import Taken
 from facade.store import StoreFault, schema
-from facade.store.sql import Row, Rows, SqlWork, field_of
+from facade.store.sql.records import Row, Rows, field_of
+from facade.store.sql.work import SqlWork
 
 READERS = 2
 BULK_CHECKPOINT_PAGES = 10_000  # 40 MB of log between checkpoints once a connection writes in bulk (default: 1,000)
