@@ -15,6 +15,7 @@ from facade import notify
 from facade.client_address import ClientAddress, networks
 from facade.config import Config, ConfigError
 from facade.core.codes import CodePolicy, Notifier
+from facade.core.faults import store_fault
 from facade.core.operations import signatures
 from facade.core.passwords import PasswordHasher
 from facade.core.ports import Store
@@ -157,6 +158,6 @@ async def health(request: web.Request) -> web.Response:
     try:
         await request.app[STORE].ping()
     except Exception as error:  # a database that is down, restarting or unreachable
-        log.warning("health: store unavailable: %s", type(error).__name__)
+        log.warning("health: store unavailable: %s", store_fault(error) or type(error).__name__)
         return _json({"status": "unavailable", "store": "unreachable"}, 503)
     return _json({"status": "ok"}, 200)

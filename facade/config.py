@@ -24,8 +24,8 @@ import yaml
 
 from facade import listeners, yamlfile
 from facade.client_address import networks
-from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
-from facade.store import BACKENDS
+from facade.shipped import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
+from facade.storage_url import SCHEMES
 
 DEFAULT_FILE = "config.yaml"
 ENV_VAR = "FACADE_CONFIG"
@@ -277,8 +277,8 @@ def _absolute_url(url: str, base: Path) -> str:
 
 def _check_backend(url: str, origin: str) -> None:
     scheme = urlsplit(url).scheme
-    if scheme not in BACKENDS:
-        raise ConfigError(f"{origin}: storage.url: unsupported scheme {scheme!r} (have: {', '.join(BACKENDS)})")
+    if scheme not in SCHEMES:
+        raise ConfigError(f"{origin}: storage.url: unsupported scheme {scheme!r} (have: {', '.join(SCHEMES)})")
 
 
 def _check_notify(notify: dict[str, Any], blame: _Blame) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from facade.config import Config
 from facade.dialect.declarations import Dialect
 from facade.private_files import readable_by_others
-from facade.store import describe, sqlite_path
+from facade.storage_url import describe, sqlite_path
 
 log = logging.getLogger("facade")
 

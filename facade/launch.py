@@ -21,7 +21,7 @@ from facade.admin import admin_app
 from facade.app import init_app, open_configured_store
 from facade.core.ports import Store
 from facade.keys import DIALECTS
-from facade.store import describe, will_create
+from facade.storage_url import describe, will_create
 
 ADMIN_SLOT = 0  # the worker that serves the admin listener too
 log = logging.getLogger("facade")

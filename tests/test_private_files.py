@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from facade.store import describe
+from facade.storage_url import describe
 from tests.clients import dialects
 from tests.servers import Served
 

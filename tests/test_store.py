@@ -11,11 +11,13 @@ import sqlite3
 import asyncpg
 import pytest
 
+from facade.core.faults import StoreFault
 from facade.core.models import Session
 from facade.core.outcomes import NoSuchUser, PhoneTaken, TokenInvalid, WrongPassword
 from facade.core.ports import (SWEPT, App, File, Identifier, NewAccount, NewCode, NewSession, ProfileChange,
                                Strikes, Taken)
-from facade.store import open_store
+from facade.storage_url import SCHEMES
+from facade.store import BACKENDS, open_store
 
 pytestmark = pytest.mark.every_backend
 
@@ -137,9 +139,35 @@ async def test_sessions_expire_and_are_revoked_once(store):
 
 
 async def test_a_session_needs_an_existing_user(store):
-    with pytest.raises((sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError)):
+    with pytest.raises(StoreFault) as refused:
         async with store.write() as work:
             await work.sessions.open(session_for(999))
+    assert isinstance(refused.value.__cause__, (sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError))
+    assert refused.value.name == type(refused.value.__cause__).__name__
+
+
+@pytest.mark.parametrize("unit", ["read", "write"])
+async def test_a_drivers_error_leaves_a_unit_of_work_as_a_store_fault_named_after_it(store, unit):
+    """Nothing above the store knows a driver: its error, reading or writing, is the core's StoreFault, with
+    the driver's class as its name and the driver's first line as its reason."""
+    with pytest.raises(StoreFault) as failed:
+        async with getattr(store, unit)() as work:
+            await work._db.all("SELECT * FROM no_such_table")
+    cause = failed.value.__cause__
+    assert isinstance(cause, (sqlite3.OperationalError, asyncpg.UndefinedTableError))
+    assert (failed.value.name, failed.value.reason) == (type(cause).__name__, str(cause).splitlines()[0])
+    async with getattr(store, unit)() as work:  # and the connection serves on
+        await work.ping()
+
+
+async def test_the_outcomes_of_the_core_leave_a_unit_of_work_as_they_are(store):
+    with pytest.raises(PhoneTaken):
+        async with store.write():
+            raise PhoneTaken("13800138000")
+
+
+def test_every_scheme_the_config_accepts_opens_a_backend():
+    assert tuple(BACKENDS) == SCHEMES
 
 
 async def test_codes_are_counted_per_target_and_client_and_spent_once(store):

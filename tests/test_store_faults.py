@@ -9,6 +9,7 @@ import pytest
 
 from facade.app import init_app
 from tests.clients import dialects
+from tests.test_metrics import scrape, value
 
 PHONE = "13800138000"
 EXPRESS_INTERNAL = '{"code":5000,"msg":"error","userMsg":"系统繁忙,请稍后再试","data":null}'
@@ -36,3 +37,11 @@ async def test_a_locked_sqlite_store_answers_the_dialects_error_and_logs_one_war
         ("WARNING", "store fault: OperationalError: database is locked", None)]
     assert "unexpected error" not in caplog.text and "Traceback" not in caplog.text
     assert rows.snapshot() == before
+
+
+async def test_a_store_fault_is_counted_by_the_drivers_error(locked, admin_client):
+    admin = await admin_client(locked)
+    await dialects()["express"].register(locked, PHONE, "s3cret-pw-1", None)
+    found = await scrape(admin)
+    assert value(found, "facade_store_errors_total", error="OperationalError") == 1
+    assert value(found, "facade_requests_total", dialect="express", route="register", outcome="internal") == 1

@@ -15,9 +15,9 @@ from aiohttp import web
 
 from aiohttp.web_urldispatcher import MatchInfoError
 
+from facade.core.faults import fault_reason, store_fault
 from facade.core.outcomes import Internal, NoRoute, Outcome, WrongMethod
 from facade.dialect.responses import ContractViolation, clear_cookie, respond
-from facade.store import driver_error, fault_reason
 from facade.keys import DIALECT, DIALECTS, METRICS, MIRROR, OUTCOME, REQUEST_ID, ROUTE, STORE_ERROR
 from facade.logs import incoming_id, request_id
 from facade.upstream.shadow import offer
@@ -81,7 +81,7 @@ async def outcome_of(request: web.Request, handler: Handler) -> web.StreamRespon
         log.info("%s (%s)", outcome.id, outcome.detail)
     except Exception as error:
         kind = Internal
-        if failed := driver_error(error):  # the store's fault, not a bug here: no traceback
+        if failed := store_fault(error):  # the store's fault, not a bug here: no traceback
             request[STORE_ERROR] = failed
             log.warning("store fault: %s: %s", failed, fault_reason(error))
         else:

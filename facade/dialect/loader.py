@@ -27,11 +27,9 @@ from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import FILENAME, TRANSFORMS, TYPES, to_str
+from facade.shipped import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
 
 VERSION = 2  # of the mapping language; 'facade upgrade-mapping' rewrites version 1
-PACKAGE = Path(__file__).resolve().parents[1]  # the installed facade package, with its data
-ENGINE_SCHEMAS = PACKAGE / "schemas"
-SHIPPED_MAPPINGS = PACKAGE / "mappings"
 RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls here
 SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"

@@ -1,33 +1,24 @@
 """Opens the store a ``storage.url`` names; the scheme picks the backend.
 
 Backends implement the ports the core declares (facade/core/ports.py);
-nothing above this package knows SQL.
+nothing above this package knows SQL, nor a driver: a driver's error leaves
+a unit of work as the core's StoreFault (facade/store/faults.py).
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from facade import log_safety
 from facade.core.ports import Store
+from facade.storage_url import describe, sqlite_path
+from facade.store.faults import reason
 
-__all__ = ["BACKENDS", "StoreFault", "StoreUnavailable", "describe", "driver_error", "open_store", "sqlite_path",
-           "will_create"]
-DRIVERS = ("sqlite3", "aiosqlite", "asyncpg")
+__all__ = ["BACKENDS", "StoreUnavailable", "open_store"]
 
 
 class StoreUnavailable(Exception):
     """The store could not be opened: a path that cannot be written, a database that cannot be reached."""
-
-
-class StoreFault(Exception):
-    """A wait on the store that ran out (a connection, a turn to write) or a connection that could not be made."""
-
-
-def sqlite_path(url: str) -> Path:
-    """``sqlite:///rel/x.db`` is relative, ``sqlite:////abs/x.db`` absolute."""
-    return Path(urlsplit(url).path[1:])
 
 
 async def _open_sqlite(url: str, *, timeout: float, **options: Any) -> Store:
@@ -40,37 +31,8 @@ async def _open_postgres(url: str, **options: Any) -> Store:
     return await PostgresStore.open(url, **options)
 
 
-BACKENDS: dict[str, Callable[..., Awaitable[Store]]] = {
+BACKENDS: dict[str, Callable[..., Awaitable[Store]]] = {  # one for each of storage_url.SCHEMES
     "sqlite": _open_sqlite, "postgresql": _open_postgres, "postgres": _open_postgres}
-
-
-def describe(url: str) -> str:
-    """The URL as it may be shown: without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def driver_error(error: BaseException) -> str | None:
-    """The name of a store fault: a database driver's error (a lock held too long, a connection lost) or
-    the store's own StoreFault; else None."""
-    if isinstance(error, StoreFault) or type(error).__module__.split(".")[0] in DRIVERS:
-        return type(error).__name__
-    return None
-
-
-def fault_reason(error: BaseException) -> str:
-    """What a store fault says, as it may be logged: the driver's first line (no statement's values: the
-    drivers' messages name constraints and columns, not values), bounded."""
-    return _reason(error)[:200]
-
-
-def will_create(url: str) -> bool:
-    """Whether opening this store makes a new, empty database (a SQLite file not there yet)."""
-    return urlsplit(url).scheme == "sqlite" and not sqlite_path(url).exists()
 
 
 async def open_store(url: str, *, timeout: float = 5, pool_size: int = 10) -> Store:
@@ -81,11 +43,4 @@ async def open_store(url: str, *, timeout: float = 5, pool_size: int = 10) -> St
     try:
         return await BACKENDS[scheme](url, timeout=timeout, pool_size=pool_size)
     except Exception as error:  # OSError, TimeoutError, and each driver's own (sqlite3, asyncpg)
-        raise StoreUnavailable(f"cannot open {describe(url)}: {_reason(error)}") from error
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror + (f": {error.filename}" if error.filename else "")
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+        raise StoreUnavailable(f"cannot open {describe(url)}: {reason(error)}") from error

@@ -23,9 +23,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
+from facade.core.faults import StoreFault
 from facade.core.ports import Taken
-from facade.store import StoreFault, schema
-from facade.store.sql import Row, Rows, SqlWork, field_of
+from facade.store import schema
+from facade.store.faults import DRIVER_FAULTS
+from facade.store.sql.records import Row, Rows, field_of
+from facade.store.sql.work import SqlWork
 
 MIGRATION_LOCK = 0x66616361646531  # any fixed number; "facade1"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -126,14 +129,16 @@ class PostgresStore:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWork]:
-        async with _Acquired(self._pool, self._timeout) as connection:
-            async with connection.transaction():
-                yield SqlWork(PostgresDb(connection, self._growth))
+        with DRIVER_FAULTS:
+            async with _Acquired(self._pool, self._timeout) as connection:
+                async with connection.transaction():
+                    yield SqlWork(PostgresDb(connection, self._growth))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlWork]:
-        async with _Acquired(self._pool, self._timeout) as connection:
-            yield SqlWork(PostgresDb(connection, self._growth))
+        with DRIVER_FAULTS:
+            async with _Acquired(self._pool, self._timeout) as connection:
+                yield SqlWork(PostgresDb(connection, self._growth))
 
     async def ping(self) -> None:
         async with self.read() as work:

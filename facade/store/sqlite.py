@@ -34,9 +34,12 @@ from typing import Any, AsyncIterator
 import aiosqlite
 
 from facade import private_files
+from facade.core.faults import StoreFault
 from facade.core.ports import Taken
-from facade.store import StoreFault, schema
-from facade.store.sql import Row, Rows, SqlWork, field_of
+from facade.store import schema
+from facade.store.faults import DRIVER_FAULTS, as_fault
+from facade.store.sql.records import Row, Rows, field_of
+from facade.store.sql.work import SqlWork
 
 READERS = 2
 BULK_CHECKPOINT_PAGES = 10_000  # 40 MB of log between checkpoints once a connection writes in bulk (default: 1,000)
@@ -243,8 +246,9 @@ class SqliteStore:
         except TimeoutError:
             raise StoreFault(f"no turn to write within {self._timeout} s") from None
         try:
-            async with self._transaction() as work:
-                yield work
+            with DRIVER_FAULTS:
+                async with self._transaction() as work:
+                    yield work
         finally:
             self._writing.release()
 
@@ -292,8 +296,10 @@ class _Reading:
         self._work = await self._pool.get()
         return self._work
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, kind: object, error: BaseException | None, trace: object) -> None:
         self._pool.put_nowait(self._work)
+        if error is not None and (fault := as_fault(error)) is not None:
+            raise fault from error
 
 
 async def _migrate(connection: aiosqlite.Connection) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from facade.core.ports import Strikes
-from facade.store.records import Db, record, values
+from facade.store.sql.records import Db, record, values
 
 
 class SqlThrottles:

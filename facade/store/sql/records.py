@@ -9,6 +9,8 @@ from typing import Any, Callable, Protocol, TypeVar
 
 T = TypeVar("T")
 Row = dict[str, Any]
+# A uniqueness error names columns; the core speaks of the fields they hold.
+FIELDS_OF_COLUMNS = {"username_key": "username", "value": "legacy_id", "user_id": "legacy_id"}
 
 
 class Db(Protocol):
@@ -41,6 +43,23 @@ class Db(Protocol):
 
     async def grew(self, rows: int) -> None:
         """``rows`` users were just inserted in bulk: a planner that keeps statistics may need fresh ones."""
+
+
+class Rows:
+    """``one`` for a backend's ``all``: written once for every backend's Db."""
+
+    async def all(self, sql: str, *args: Any) -> list[Row]:
+        raise NotImplementedError
+
+    async def one(self, sql: str, *args: Any) -> Row | None:
+        rows = await self.all(sql, *args)
+        return rows[0] if rows else None
+
+
+def field_of(columns: str) -> str:
+    """The core's name for what a uniqueness rule over ``columns`` ("phone", "folder, name") protects."""
+    last = columns.split(",")[-1].strip()
+    return FIELDS_OF_COLUMNS.get(last, last)
 
 
 def record(cls: type[T], row: Row | None) -> T | None:

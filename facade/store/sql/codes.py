@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from facade.core.ports import Code, NewCode
-from facade.store.records import Db, insert, record, values
+from facade.store.sql.records import Db, insert, record, values
 
 
 class SqlCodes:
