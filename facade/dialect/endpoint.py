@@ -27,15 +27,14 @@ class Endpoint:
             self.head, self._answer = (Stage(RAW_BODY, self._read_raw),), self._unread
         else:
             checked = [Stage(APP_CHECK, self._check_app)] if dialect.app is not None else []
-            self.head, self._answer = (Stage(BODY, self._read_body), *checked), self._served
+            self.head, self._answer = (Stage(BODY, self._read_body), *checked, Stage(PICK, self._route)), self._served
         self._head = tuple(stage.run for stage in self.head)
 
     def stages(self, route: Route) -> tuple[str, ...]:
         """The names of the stages a request for ``route`` runs, in order."""
         pipeline = self.pipelines[self.routes.index(route)]
-        if self._answer == self._unread:
-            return (*(stage.name for stage in self.head), pipeline.names[-1])
-        return (*(stage.name for stage in self.head), PICK, *pipeline.names)
+        tail = pipeline.names[-1:] if self.head[0].name == RAW_BODY else pipeline.names
+        return (*(stage.name for stage in self.head), *tail)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         request[DIALECT] = self.dialect
@@ -51,9 +50,7 @@ class Endpoint:
     async def _served(self, exchange: Exchange) -> web.StreamResponse:
         for step in self._head:
             await step(exchange)
-        pipeline = self._pick(exchange.inputs)
-        exchange.request[ROUTE] = exchange.route = pipeline.route
-        return await pipeline.run(exchange)
+        return await exchange.pipeline.run(exchange)
 
     async def _unread(self, exchange: Exchange) -> web.StreamResponse:
         await self._head[0](exchange)
@@ -73,6 +70,10 @@ class Endpoint:
         app_id, secret = self.dialect.app.read(exchange.inputs)
         await request.app[CORE].apps.check(app_id, secret)
         request[APP_ID] = app_id
+
+    async def _route(self, exchange: Exchange) -> None:
+        exchange.pipeline = pipeline = self._pick(exchange.inputs)
+        exchange.request[ROUTE] = exchange.route = pipeline.route
 
     def _pick(self, inputs: Inputs) -> Pipeline:
         for pipeline in self.pipelines:

@@ -35,13 +35,15 @@ EMPTY: dict[str, Any] = {}  # never written to: a stage that adds arguments make
 
 class Exchange:
     """One request on its way through the stages: what each leaves for the next."""
-    __slots__ = ("request", "dialect", "bodies", "inputs", "raw", "route", "arguments", "wire", "step", "result")
+    __slots__ = ("request", "dialect", "bodies", "inputs", "raw", "route", "pipeline",
+                 "arguments", "wire", "step", "result")
 
     def __init__(self, request: web.Request, dialect: "Dialect", bodies: "BodyLimits") -> None:
         self.request, self.dialect, self.bodies = request, dialect, bodies
         self.inputs: Inputs | None = None
         self.raw: bytes | None = None  # the body's bytes as sent, where a stage sends them on
         self.route: Route | None = None
+        self.pipeline: Pipeline | None = None  # the route's stages, once it is picked
         self.arguments: dict[str, Any] = EMPTY  # what the core supplies the operation
         self.wire: dict[str, Any] = EMPTY  # the parameters the request holds
         self.step: FlowStep | None = None
