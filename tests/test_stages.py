@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 
 from facade.app import init_app
 from facade.dialect.endpoint import Endpoint
 from facade.dialect.stages import Stage
+from tests.conftest import ROOT
 from tests.legacy import LegacyServer
 
 CHECK = "/express/login/api/checkInfoIsCanUse/v1"
@@ -123,3 +126,15 @@ async def test_a_login_with_lazy_migration_hands_the_core_the_legacy_server(lega
     response = await client.post(LOGIN, data={"loginInfo": "oldtimer", "pwd": "plain-old-pw"})
     assert response.status == 200 and json.loads(await response.text())["code"] == 0
     assert ran == list(migrating) and [u["username"] for u in rows("SELECT username FROM users")] == ["oldtimer"]
+
+
+def test_the_engine_loads_no_upstream_or_contract_module():
+    """The modes reach the engine as stages: importing it, its middleware and its stages brings in
+    neither the upstream package nor the contract kit (which import the engine)."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import json, sys, facade.dialect.endpoint, facade.dialect.errors, facade.dialect.stages; "
+                               "print(json.dumps(sorted(m for m in sys.modules if m.startswith('facade.'))))"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    modules = json.loads(loaded)
+    assert "facade.dialect.stages" in modules
+    assert [m for m in modules if m.startswith(("facade.upstream", "facade.contract"))] == []
