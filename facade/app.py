@@ -34,6 +34,7 @@ from facade.metrics import Metrics
 from facade.serving import SERVER, handler_options
 from facade.store import open_store
 from facade.upstream.config import Upstream, UpstreamError, upstreams
+from facade.upstream.modes import plug
 from facade.upstream.relay import relays
 
 HEALTH = "/_facade/health"  # the one path under /_facade/ the public listener serves (facade.admin has the rest)
@@ -80,7 +81,7 @@ def init_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_housekeeping)
     app.cleanup_ctx.append(relays(legacy))
     app.router.add_get(HEALTH, health)
-    add_routes(app, dialects, legacy)
+    add_routes(app, dialects, plug(legacy))  # each route's upstream mode, as stages of its own
     app.on_response_prepare.append(no_sniffing)
     return app
 

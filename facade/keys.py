@@ -1,7 +1,7 @@
 """Typed keys for what the app and each request carry, in one place."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from aiohttp import web
 
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from facade.dialect.sources import BodyLimits
     from facade.dialect.tokens import Codec
     from facade.metrics import Metrics
-    from facade.upstream.client import Call
     from facade.upstream.relay import Relay
 
 CONFIG: web.AppKey["Config"] = web.AppKey("config")
@@ -37,4 +36,5 @@ ROUTE: web.RequestKey["Route"] = web.RequestKey("route")
 APP_ID: web.RequestKey[str] = web.RequestKey("app_id")  # set once the app's credentials are checked
 OUTCOME: web.RequestKey[str] = web.RequestKey("outcome")  # the outcome id the answer says, for the access line
 STORE_ERROR: web.RequestKey[str] = web.RequestKey("store_error")  # the driver's error that failed the request
-MIRROR: web.RequestKey["Call"] = web.RequestKey("mirror")  # what a shadowed route sends its legacy server too
+# What a stage wants done with the answer once it is rendered, success or failure (a shadow's comparison).
+ANSWERED: web.RequestKey[Callable[[web.StreamResponse], None]] = web.RequestKey("answered")

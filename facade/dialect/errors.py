@@ -18,9 +18,8 @@ from aiohttp.web_urldispatcher import MatchInfoError
 from facade.core.faults import fault_reason, store_fault
 from facade.core.outcomes import Internal, NoRoute, Outcome, WrongMethod
 from facade.dialect.responses import ContractViolation, clear_cookie, respond
-from facade.keys import DIALECT, DIALECTS, METRICS, MIRROR, OUTCOME, REQUEST_ID, ROUTE, STORE_ERROR
+from facade.keys import ANSWERED, DIALECT, DIALECTS, METRICS, OUTCOME, REQUEST_ID, ROUTE, STORE_ERROR
 from facade.logs import incoming_id, request_id
-from facade.upstream.shadow import offer
 
 log = logging.getLogger("facade.requests")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -29,7 +28,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def served(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every request's one wrapper: its id, its failure as its dialect's outcome, its metrics, and its
-    copy for a shadowing legacy server. One layer, not four: each costs a coroutine per request.
+    answer for the stage that asked for it (a shadow's comparison). One layer, not four: each costs a
+    coroutine per request.
 
     A proxy's well-formed id is kept, so one id follows the request through every tier."""
     request[REQUEST_ID] = given = incoming_id(request) or os.urandom(16).hex()
@@ -38,8 +38,9 @@ async def served(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         try:
             response = await outcome_of(request, handler)
-            if MIRROR in request:  # a shadowed route's answer, success or failure, for comparison
-                offer(request, response)
+            answered = request.get(ANSWERED)
+            if answered is not None:  # e.g. a shadowed route's answer, success or failure, for comparison
+                answered(response)
         finally:
             if DIALECT in request:  # a dialect's answers only: not health checks, scrapes or static files
                 request.app[METRICS].answered(request, time.perf_counter() - started)

@@ -23,10 +23,10 @@ from typing import Any
 from aiohttp import web
 
 from facade.core.outcomes import UpstreamUnavailable
-from facade.keys import DIALECT, MIRROR, OUTCOME, ROUTE, UPSTREAMS
+from facade.keys import OUTCOME, ROUTE, UPSTREAMS
 from facade.metrics import Metrics
 from facade.upstream.answers import Reading
-from facade.upstream.client import SHADOW, Answer, UpstreamClient
+from facade.upstream.client import SHADOW, Answer, Call, UpstreamClient
 from facade.upstream import recorded
 from facade.upstream.compare import Difference, Served, compare
 from facade.upstream.config import Upstream
@@ -36,13 +36,12 @@ log = logging.getLogger("facade.upstream")
 SAME, DIFFERENT, UNAVAILABLE = "same", "different", "unavailable"
 
 
-def offer(request: web.Request, response: web.StreamResponse) -> None:
+def offer(request: web.Request, dialect: str, call: Call, response: web.StreamResponse) -> None:
     """Offers a shadowed route's request and the facade's answer, success or failure, for comparison."""
-    call = request.get(MIRROR)
-    if call is not None and isinstance(response, web.Response) and isinstance(response.body, bytes):
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
         served = Served(request[ROUTE].name, request.get(OUTCOME, "ok"), call, response.status,
                         response.headers.get("Content-Type", ""), response.body)
-        request.app[UPSTREAMS][request[DIALECT].name].shadow.offer(served)
+        request.app[UPSTREAMS][dialect].shadow.offer(served)
 
 
 class Shadow:
