@@ -151,17 +151,11 @@ def test_the_graph_sees_the_packages_and_their_imports():
     assert any(node(e.source) == "facade.app" and node(e.target) == "facade.core" for e in EDGES)
 
 
-@pytest.mark.xfail(strict=True, reason="cycle facade.dialect -> facade.upstream (endpoint.py, errors.py) -> "
-                   "facade.contract (jsondiff) -> facade.dialect: gone once the engine stops importing upstream "
-                   "and comparison has its own module; on XPASS remove this mark")
 def test_no_runtime_cycle_between_packages():
     lines = cycle_report(facade_edges(), node)
     refuse(lines, "runtime import cycles between packages")
 
 
-@pytest.mark.xfail(strict=True, reason="facade.dialect -> facade.upstream (endpoint.py: client, config, migrate, "
-                   "relay; errors.py: shadow) and facade.dialect -> facade.store (errors.py: driver_error): gone once "
-                   "upstream modes are stages and a store fault is a core outcome; on XPASS remove this mark")
 def test_the_engine_imports_no_upstream_contract_or_store_module():
     lines = [str(edge) for edge in EDGES
              if node(edge.source) == "facade.dialect" and node(edge.target) in ENGINE_MUST_NOT_REACH]
