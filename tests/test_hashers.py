@@ -1,4 +1,4 @@
-"""Password schemes (facade/core/hashers.py) and recipes (facade/core/recipes.py).
+"""Password schemes (facade/core/hashers/) and recipes (facade/core/recipes.py).
 
 Every scheme is checked against public vectors and against vectors made here
 independently of the module: hashlib by hand, libpass's own hash(), argon2-cffi
@@ -22,6 +22,7 @@ from passlib import hash as libpass
 
 from facade.core import hashers, recipes
 from facade.core.hashers import check_spec, imported, needs_upgrade, own_hash, verify
+from facade.core.hashers.recipe import recipe_payload
 from facade.core.passwords import PasswordHasher
 
 LONG = ("我的密码是一句很长很长的中文句子" * 7)[:100]  # 100 characters, 300 UTF-8 bytes
@@ -562,7 +563,8 @@ def test_a_name_called_like_a_function_is_an_unknown_function():
 
 # -- constant-time comparison ----------------------------------------------------------------
 
-MODULES = [Path(hashers.__file__), Path(recipes.__file__)]
+SCHEME_MODULES = sorted(Path(hashers.__file__).parent.glob("*.py"))
+MODULES = [*SCHEME_MODULES, Path(recipes.__file__)]
 
 
 def _equalities(path: Path) -> list[ast.Compare]:
@@ -588,8 +590,8 @@ def test_no_digest_is_compared_with_eq(path):
 
 def test_the_hand_written_schemes_compare_with_compare_digest():
     """Those the module computes itself; libpass, argon2-cffi and bcrypt compare in constant time."""
-    tree = ast.parse(MODULES[0].read_text(encoding="utf-8"))
-    comparing = {function.name for function in ast.walk(tree) if isinstance(function, ast.FunctionDef)
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in SCHEME_MODULES]
+    comparing = {function.name for tree in trees for function in ast.walk(tree) if isinstance(function, ast.FunctionDef)
                  for call in ast.walk(function) if isinstance(call, ast.Call)
                  and ast.unparse(call.func) == "hmac.compare_digest"}
     assert comparing == {"_django_verify", "_shiro_verify", "_message_digest_verify", "_recipe_verify"}
@@ -597,12 +599,12 @@ def test_the_hand_written_schemes_compare_with_compare_digest():
 
 def test_passlibs_bcrypt_handler_is_not_used():
     """It breaks with bcrypt >= 4.1; bcrypt itself is called instead."""
-    assert "libpass.bcrypt" not in MODULES[0].read_text(encoding="utf-8")
+    assert not any("libpass.bcrypt" in path.read_text(encoding="utf-8") for path in SCHEME_MODULES)
 
 
 @pytest.mark.parametrize("digest", sorted(recipes.DIGESTS))
 def test_a_bare_digests_quick_form_is_the_recipes_own(digest):
     value = hashlib.new(digest, b"pw").hexdigest().upper()
     quick = imported({"scheme": digest, "value": value})
-    assert quick == "recipe:" + hashers._recipe_payload(f"{digest}(password)", {}, value)
+    assert quick == "recipe:" + recipe_payload(f"{digest}(password)", {}, value)
     assert verify("pw", quick) and not verify("px", quick)
