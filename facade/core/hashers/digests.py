@@ -29,7 +29,7 @@ def check(digest: str, spec: Mapping[str, Any]) -> None:
 def imported(digest: str, spec: Mapping[str, Any]) -> str:
     if "salt" not in spec and "salt_position" not in spec:
         # What recipe_payload writes for a bare digest, without parsing and checking its one recipe per row:
-        # an import of a million md5s spends its time here (tests/test_hashers.py holds the two equal).
+        # an import of a million md5s spends its time here (tests/test_hashers_import.py holds the two equal).
         expected = hex_of(text_of(spec["value"], "value"), recipes.HEX_LENGTHS[digest] // 2,
                           f"value (the {digest} digest)")
         return f'recipe:{{"hash":"{expected}","inputs":{{}},"recipe":"{digest}(password)"}}'
