@@ -184,16 +184,5 @@ def package_imports_inside_the_core() -> list[str]:
                     if not (isinstance(s, ast.ImportFrom) and s.module == "__future__")]
 
 
-HASHERS = "facade/core/hashers"  # a module, or the package it is being split into
-
-
 def test_inside_the_core_modules_import_each_other_by_module_path():
-    lines = [line for line in package_imports_inside_the_core() if not line.startswith(HASHERS)]
-    refuse(lines, "'from facade.core import ...' inside the core, or imports in its __init__")
-
-
-@pytest.mark.xfail(strict=True, reason="facade/core/hashers: 'from facade.core import recipes' (write 'import "
-                   "facade.core.recipes as recipes'); on XPASS remove this mark and HASHERS")
-def test_the_hashers_import_the_core_by_module_path():
-    refuse([line for line in package_imports_inside_the_core() if line.startswith(HASHERS)],
-           "'from facade.core import ...' in the hashers")
+    refuse(package_imports_inside_the_core(), "'from facade.core import ...' inside the core, or imports in its __init__")

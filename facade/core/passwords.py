@@ -2,7 +2,7 @@
 
 New passwords get the facade's own scheme (bcrypt over a SHA-256 pre-hash, so
 long passwords are neither truncated at bcrypt's 72-byte limit nor refused).
-Stored hashes name their scheme (facade/core/hashers.py); an imported legacy
+Stored hashes name their scheme (facade/core/hashers/); an imported legacy
 hash is checked by its own scheme, and the login that succeeds with it stores
 the facade's own in its place.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from facade.core import recipes
+import facade.core.recipes as recipes
 from facade.core.hashers.reading import choice, hex_of, text_of
 from facade.core.hashers.recipe import recipe_payload
 

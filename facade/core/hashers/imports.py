@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from facade.core import recipes
+import facade.core.recipes as recipes
 from facade.core.hashers import digests, django, recipe, shiro, spring
 from facade.core.hashers.own import OWN
 from facade.core.hashers.reading import as_stored, choice

@@ -8,7 +8,7 @@ import hmac
 import json
 from typing import Any, Mapping
 
-from facade.core import recipes
+import facade.core.recipes as recipes
 from facade.core.hashers.limits import INPUT_MAX_LENGTH
 from facade.core.hashers.reading import Format, hex_of, text_of, utf8
 
