@@ -11,11 +11,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from facade import __version__
 from facade import config as configuration
-from facade import yamlfile
 from facade import api_docs, launch
 from facade.app import load_config_dialects
 from facade.contract import report as contract_report
@@ -28,7 +25,6 @@ from facade.core.apps import Apps
 from facade.core.ports import Store
 from facade.core.operations import signatures
 from facade.core.service import UserCore
-from facade.dialect import upgrade as upgrading
 from facade.dialect.reference import operations_text
 from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
 from facade.importing import description as descriptions
@@ -98,10 +94,6 @@ def _parser() -> argparse.ArgumentParser:
     document.add_argument("--out", metavar="FILE", help="write it to FILE instead")
     commands.add_parser("operations", help="print, as Markdown, what a mapping may name: each core operation's "
                                            "arguments, what its templates may write, the outcomes it may raise")
-    upgrade = commands.add_parser("upgrade-mapping", help="rewrite mappings in the first mapping language as "
-                                                          "version 2 (the leading comment becomes the description)")
-    upgrade.add_argument("files", nargs="+", metavar="FILE")
-    upgrade.add_argument("--write", action="store_true", help="replace each file (default: print to stdout)")
     load = commands.add_parser("import", parents=[common], help="bring a legacy source's users, sessions or app "
                                                                 "keys in, as a description file says")
     load.add_argument("description", help="the description (YAML; see the README)")
@@ -116,8 +108,6 @@ def main(argv: list[str] | None = None) -> int:
         return init(args)
     if args.command == "shadow":  # asks a running server: no config of its own
         return shadow(args)
-    if args.command == "upgrade-mapping":  # rewrites files: no config of its own
-        return upgrade_mappings(args)
     if args.command == "operations":  # the core's own: no config of its own
         print(operations_text(signatures(UserCore)), end="")
         return 0
@@ -327,35 +317,6 @@ def openapi(config: configuration.Config, args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"facade: openapi: {error.strerror}: {args.out}", file=sys.stderr)
         return 2
-    return 0
-
-
-def upgrade_mappings(args: argparse.Namespace) -> int:
-    for name in args.files:
-        path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-            raw = yamlfile.safe_load(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            print(f"facade: {path}: cannot read: {error}", file=sys.stderr)
-            return 2
-        if not isinstance(raw, dict) or "routes" not in raw:
-            print(f"facade: {path}: not a mapping (no 'routes')", file=sys.stderr)
-            return 2
-        if raw.get("version") == 2:
-            print(f"facade: {path}: already version 2", file=sys.stderr)
-            continue
-        try:
-            written = upgrading.dump(upgrading.upgrade(raw, upgrading.leading_comment(text)))
-        except upgrading.UpgradeError as error:
-            print(f"facade: {path}: cannot upgrade: {error}", file=sys.stderr)
-            return 2
-        if args.write:
-            path.write_text(written, encoding="utf-8")
-            print(f"facade: {path}: rewritten as version 2; comments other than the leading block are not kept; "
-                  f"check it with 'facade check'", file=sys.stderr)
-        else:
-            sys.stdout.write(written)
     return 0
 
 
