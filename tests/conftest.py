@@ -40,7 +40,7 @@ from tests.rows import PostgresRows, Rows, SqliteRows, drop_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPINGS = SHIPPED_MAPPINGS  # the five mappings the package ships
-CONFIG_FILE = ROOT / "facade" / "config.yaml"  # the starter config, every key at its default
+CONFIG_FILE = ROOT / "config.yaml"  # the starter config, every key at its default
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POSTGRES = os.environ.get("FACADE_TEST_POSTGRES")
 BACKENDS = ("sqlite", "postgresql")

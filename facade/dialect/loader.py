@@ -23,15 +23,15 @@ from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_f
 from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidInput, InvalidParameter,
                                   MalformedBody, MissingParameter, NotLoggedIn, Outcome, OutOfOrder, Overloaded,
                                   TokenInvalid, UnsupportedMediaType, UpstreamUnavailable)
+from facade import shipped
 from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS, PARAMS, AppCredentials, Carrier,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import FILENAME, TRANSFORMS, TYPES, to_str
 
 VERSION = 2  # of the mapping language; 'facade upgrade-mapping' rewrites version 1
-PACKAGE = Path(__file__).resolve().parents[1]  # the installed facade package, with its data
-ENGINE_SCHEMAS = PACKAGE / "schemas"
-SHIPPED_MAPPINGS = PACKAGE / "mappings"
+ENGINE_SCHEMAS = shipped.SCHEMAS
+SHIPPED_MAPPINGS = shipped.MAPPINGS
 RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls here
 SEPARATORS = {"compact": (",", ":"), "spaced": (", ", ": ")}
 FILE_LEVEL = "-"
