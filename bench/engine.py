@@ -102,7 +102,7 @@ async def body_of(base: str, path: str, headers: dict[str, str]) -> str:
 
 
 def facade_command(url: str, port: int, rounds: int, outbox: Path) -> list[str]:
-    return [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "facade" / "config.yaml"),
+    return [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "config.yaml"),
             "--port", str(port), "--set", f"storage.url={url}", "--set", f"security.bcrypt_rounds={rounds}",
             "--set", "logging.level=INFO", "--set", "security.max_concurrent_hashes=1",
             "--set", f"security.jwt_secret={JWT_KEY}", "--set", f"notify.outbox={outbox}",

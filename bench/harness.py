@@ -57,7 +57,7 @@ class Bench:
 
     def add_app(self) -> AppPair:
         printed = subprocess.run(
-            [sys.executable, "-m", "facade", "apps", "add", "--name", "bench", "--config", str(ROOT / "facade" / "config.yaml"),
+            [sys.executable, "-m", "facade", "apps", "add", "--name", "bench", "--config", str(ROOT / "config.yaml"),
              "--set", f"storage.url={self.url}"], check=True, capture_output=True, text=True, cwd=self.folder,
             env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
         pair = json.loads(printed)

@@ -46,7 +46,7 @@ def run_import(url: str, description: Path, *flags: str) -> tuple[float, float, 
     start = time.perf_counter()
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "facade", "import", str(description), *flags,
-                                    "--config", str(ROOT / "facade" / "config.yaml"), "--set", f"storage.url={url}"],
+                                    "--config", str(ROOT / "config.yaml"), "--set", f"storage.url={url}"],
                                    stdout=stdout, stderr=stderr, env={**os.environ, "PYTHONPATH": str(ROOT)})
         _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start

@@ -60,7 +60,7 @@ async def cloud_login(http: aiohttp.ClientSession, server: TestServer, url) -> d
 
 async def main(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="facade-bench-"))
-    config = configuration.load(str(ROOT / "facade" / "config.yaml"), [
+    config = configuration.load(str(ROOT / "config.yaml"), [
         f"storage.url=sqlite:///{folder / 'bench.db'}", f"security.bcrypt_rounds={args.rounds}",
         "logging.level=WARNING"])
     server = TestServer(init_app(config), host="127.0.0.1")

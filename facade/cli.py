@@ -13,7 +13,7 @@ from pathlib import Path
 
 from facade import __version__
 from facade import config as configuration
-from facade import api_docs, launch
+from facade import api_docs, launch, shipped
 from facade.app import load_config_dialects
 from facade.contract import report as contract_report
 from facade.contract.cases import CaseError, cases_file
@@ -26,7 +26,7 @@ from facade.core.ports import Store
 from facade.core.operations import signatures
 from facade.core.service import UserCore
 from facade.dialect.reference import operations_text
-from facade.dialect.loader import ENGINE_SCHEMAS, SHIPPED_MAPPINGS, MappingError
+from facade.dialect.loader import MappingError
 from facade.importing import description as descriptions
 from facade.importing.run import Importer, ImportStopped, Progress, Report
 from facade.importing.run import check as check_import
@@ -154,9 +154,9 @@ def init(args: argparse.Namespace) -> int:
         return 2
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(SHIPPED_MAPPINGS, folder / "mappings", dirs_exist_ok=True,
+        shutil.copytree(shipped.MAPPINGS, folder / "mappings", dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
-        for schemas in sorted(p for p in ENGINE_SCHEMAS.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        for schemas in sorted(p for p in shipped.SCHEMAS.iterdir() if p.is_dir() and p.name != "__pycache__"):
             shutil.copytree(schemas, folder / "schemas" / schemas.name, dirs_exist_ok=True)
         shutil.copyfile(configuration.STARTER, target)
     except OSError as error:

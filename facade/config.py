@@ -22,22 +22,21 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
-from facade import listeners, yamlfile
+from facade import listeners, shipped, yamlfile
 from facade.client_address import networks
-from facade.shipped import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
 from facade.storage_url import SCHEMES
 
 DEFAULT_FILE = "config.yaml"
 ENV_VAR = "FACADE_CONFIG"
 ENV_PREFIX, ENV_NESTING = "FACADE_", "__"  # FACADE_SECURITY__JWT_SECRET sets security.jwt_secret
-STARTER = Path(__file__).parent / DEFAULT_FILE  # every key at its default, documented; what `facade init` writes
+STARTER = shipped.CONFIG  # every key at its default, documented; what `facade init` writes
 DEFAULTS: dict[str, Any] = {
     "server": {"host": "127.0.0.1", "port": 8080, "max_body_bytes": 1024 * 1024, "workers": 1,
                "trusted_proxies": [], "read_timeout": 30, "max_connections": 4096, "max_connections_per_client": 32,
                "max_bytes_in_flight": 32 * 1024 * 1024, "max_large_bodies_per_client": 1, "max_parameters": 256, "max_parts": 32,
                "max_image_pixels": 2048 * 2048},
     "storage": {"url": "sqlite:///var/facade.db", "timeout": 5, "pool_size": 10},
-    "mappings": {"dir": str(SHIPPED_MAPPINGS), "schemas_dir": str(ENGINE_SCHEMAS), "enabled": None,
+    "mappings": {"dir": str(shipped.MAPPINGS), "schemas_dir": str(shipped.SCHEMAS), "enabled": None,
                  "validate_responses": False},
     "security": {"bcrypt_rounds": 12, "max_concurrent_hashes": 2,
                  "session_ttl": 86400, "session_ttl_max": 30 * 86400, "jwt_secret": None, "legacy_jwt_keys": {}},
@@ -310,4 +309,4 @@ def _validate(values: dict[str, Any], blame: _Blame) -> None:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    return json.loads((ENGINE_SCHEMAS / "config.schema.json").read_text(encoding="utf-8"))
+    return json.loads((shipped.SCHEMAS / "config.schema.json").read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ import pytest
 os.environ["FACADE_STRICT_OUTCOMES"] = "1"
 
 from facade import app as app_module  # noqa: E402
-from facade.dialect.loader import SHIPPED_MAPPINGS
+from facade import shipped
 from facade import config as configuration
 from facade.admin import admin_app
 from facade.app import init_app
@@ -40,8 +40,8 @@ from facade.store import open_store
 from tests.rows import PostgresRows, Rows, SqliteRows, drop_schema
 
 ROOT = Path(__file__).resolve().parents[1]
-MAPPINGS = SHIPPED_MAPPINGS  # the five mappings the package ships
-CONFIG_FILE = ROOT / "facade" / "config.yaml"  # the starter config, every key at its default
+MAPPINGS = shipped.MAPPINGS  # the mappings the project ships
+CONFIG_FILE = ROOT / "config.yaml"  # the starter config, every key at its default
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POSTGRES = os.environ.get("FACADE_TEST_POSTGRES")
 BACKENDS = ("sqlite", "postgresql")

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG_FILE = ROOT / "facade" / "config.yaml"
+CONFIG_FILE = ROOT / "config.yaml"
 
 
 def free_port() -> int:

@@ -25,7 +25,7 @@ BARE_400 = (b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-
 
 def add_app(storage_url: str, cwd) -> dict[str, str]:
     printed = subprocess.run(
-        [sys.executable, "-m", "facade", "apps", "add", "--config", str(ROOT / "facade" / "config.yaml"),
+        [sys.executable, "-m", "facade", "apps", "add", "--config", str(ROOT / "config.yaml"),
          "--set", f"storage.url={storage_url}", "--set", "logging.level=DEBUG"],
         check=True, capture_output=True, text=True, cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     return json.loads(printed)

@@ -16,7 +16,7 @@ import jsonschema
 import yaml
 
 from facade import yamlfile
-from facade.dialect.loader import ENGINE_SCHEMAS
+from facade import shipped
 
 ABSENT = object()  # a step that expects no particular body
 
@@ -102,4 +102,4 @@ def _step(raw: dict[str, Any], number: int) -> Step:
 
 
 def _schema() -> dict[str, Any]:
-    return json.loads((ENGINE_SCHEMAS / "contract.schema.json").read_text(encoding="utf-8"))
+    return json.loads((shipped.SCHEMAS / "contract.schema.json").read_text(encoding="utf-8"))

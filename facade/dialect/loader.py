@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 from aiohttp import web
 
-from facade import yamlfile
+from facade import shipped, yamlfile
 from facade.dialect import argtypes
 from facade.core.operations import ENGINE_SUPPLIED, SESSION, Signature, nested_fields
 from facade.core.outcomes import (OUTCOMES, AppInvalid, BodyTooLarge, Internal, InvalidInput, InvalidParameter,
@@ -27,7 +27,6 @@ from facade.dialect.declarations import (ABSENT, AS, BODY, FACTS, IDS, OWN_KEYS,
                                          Condition, Dialect, Envelope, FlowEffects, IdSpec, JsonStyle, Param, Route)
 from facade.dialect.templates import check_refs, compile_template
 from facade.dialect.transforms import FILENAME, TRANSFORMS, TYPES, to_str
-from facade.shipped import ENGINE_SCHEMAS, SHIPPED_MAPPINGS
 
 VERSION = 2  # of the mapping language; 'facade upgrade-mapping' rewrites version 1
 RESERVED = "/_facade/"  # the facade's own endpoints; no legacy client calls here
@@ -70,7 +69,7 @@ def load_dialects(directory: Path, signatures: dict[str, Signature], *,
 
 
 def _mapping_schema() -> dict[str, Any]:
-    return json.loads((ENGINE_SCHEMAS / "mapping.schema.json").read_text(encoding="utf-8"))
+    return json.loads((shipped.SCHEMAS / "mapping.schema.json").read_text(encoding="utf-8"))
 
 
 class _Loader:

@@ -15,7 +15,7 @@ import jsonschema
 from facade import yamlfile
 from facade.core import hashers
 from facade.dialect.declarations import Dialect, IdSpec
-from facade.dialect.loader import ENGINE_SCHEMAS
+from facade import shipped
 from facade.importing.values import Value, columns, compile_value
 
 IMPORTABLE_RULES = ("id", "gid", "public_id")  # a 'phone' id is the phone itself: import it as the phone
@@ -106,7 +106,7 @@ def _read(file: Path) -> dict[str, Any]:
         raise DescriptionError(str(file), "-", f"cannot be read: {error}") from None
     except Exception as error:  # PyYAML's errors
         raise DescriptionError(str(file), "-", f"not valid YAML: {str(error).splitlines()[0]}") from None
-    schema = json.loads((ENGINE_SCHEMAS / "import.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((shipped.SCHEMAS / "import.schema.json").read_text(encoding="utf-8"))
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(raw))
     if error is not None:
         place = ".".join(str(p) for p in error.absolute_path) or "top level"
