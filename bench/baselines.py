@@ -1,9 +1,12 @@
 """Hand-written servers for bench/engine.py: the same reads on the same SQLite file, through the same
-driver, answering the same bytes and headers as the facade, each with an access log line per request
-as the facade writes. Both answer express checkInfoIsCanUse (one indexed read); the aiohttp one also
-answers cloud_user userinfo/get (the app's secret, the JWT, its session, the user: three reads).
+driver, answering the same bytes as the facade. All answer express checkInfoIsCanUse (one indexed
+read); the aiohttp ones also answer cloud_user userinfo/get (the app's secret, the JWT, its session,
+the user: three reads).
 
-    python bench/baselines.py aiohttp|fastapi --db FILE --port PORT [--jwt-key KEY]
+- ``aiohttp`` and ``fastapi`` write an access line and an X-Request-Id per request, as the facade does;
+- ``aiohttp-minimal`` is the handler a user would write first: no access log, no request id.
+
+    python bench/baselines.py aiohttp|aiohttp-minimal|fastapi --db FILE --port PORT [--jwt-key KEY]
 """
 from __future__ import annotations
 
@@ -32,6 +35,13 @@ async def answer(db: aiosqlite.Connection, info: str) -> bytes:
 
 def headers() -> dict[str, str]:
     return {"Content-Type": CONTENT_TYPE, "X-Request-Id": uuid.uuid4().hex, "X-Content-Type-Options": "nosniff"}
+
+
+MINIMAL = {"Content-Type": CONTENT_TYPE, "X-Content-Type-Options": "nosniff"}
+
+
+def minimal_headers() -> dict[str, str]:
+    return MINIMAL
 
 
 CLOUD_REFUSED = '{"code":0,"msg":"系统繁忙，请稍后再试","data":null}'.encode()
@@ -66,17 +76,18 @@ async def userinfo(db: aiosqlite.Connection, key: str, app_id: str, secret: str,
                       separators=(",", ":")).encode()
 
 
-def aiohttp_server(db_path: str, port: int, jwt_key: str) -> None:
+def aiohttp_server(db_path: str, port: int, jwt_key: str, logged: bool = True) -> None:
     from aiohttp import web
+    headers_ = headers if logged else minimal_headers
 
     async def check(request: web.Request) -> web.Response:
-        return web.Response(body=await answer(request.app["db"], request.query.get("info", "")), headers=headers())
+        return web.Response(body=await answer(request.app["db"], request.query.get("info", "")), headers=headers_())
 
     async def profile(request: web.Request) -> web.Response:
         given = request.headers
         body = await userinfo(request.app["db"], jwt_key, given.get("app_id", ""), given.get("app_secret", ""),
                               given.get("cloud_token", ""))
-        return web.Response(body=body, headers=headers())
+        return web.Response(body=body, headers=headers_())
 
     async def database(app: web.Application):
         app["db"] = await aiosqlite.connect(db_path)
@@ -86,7 +97,8 @@ def aiohttp_server(db_path: str, port: int, jwt_key: str) -> None:
     app.cleanup_ctx.append(database)
     app.router.add_get("/express/login/api/checkInfoIsCanUse/v1", check)
     app.router.add_get("/api/cloud_user/userinfo/get", profile)
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=logging.getLogger("aiohttp.access")
+                if logged else None)
 
 
 def fastapi_server(db_path: str, port: int, jwt_key: str) -> None:
@@ -110,10 +122,12 @@ def fastapi_server(db_path: str, port: int, jwt_key: str) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["aiohttp", "fastapi"])
+    parser.add_argument("kind", choices=["aiohttp", "aiohttp-minimal", "fastapi"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--jwt-key", default="")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    {"aiohttp": aiohttp_server, "fastapi": fastapi_server}[args.kind](args.db, args.port, args.jwt_key)
+    servers = {"aiohttp": aiohttp_server, "aiohttp-minimal": lambda *a: aiohttp_server(*a, logged=False),
+               "fastapi": fastapi_server}
+    servers[args.kind](args.db, args.port, args.jwt_key)

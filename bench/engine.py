@@ -3,27 +3,32 @@
     python bench/engine.py [--seconds 6] [--rounds 3]
 
 Each server runs alone, pinned to core 0, with wrk pinned to core 1; servers alternate within each
-round and the median round is reported. Every server logs one access line per request to a file.
+round and the median round is reported. The facade runs twice a round: with its access log (INFO)
+and without (``logging.level=WARNING`` keeps the ``aiohttp.access`` lines out). Beside it, a
+hand-written aiohttp handler that writes an access line and a request id per request as the facade
+does, a minimal one that writes neither, and a FastAPI adapter (bench/baselines.py), all through
+aiosqlite on the same SQLite file and answering the same bytes.
 
-- cheap read: express checkInfoIsCanUse (one indexed read) on the facade, a hand-written aiohttp
-  handler and a FastAPI adapter (bench/baselines.py), all through aiosqlite on the same SQLite file
-  and answering the same bytes;
+- cheap read: express checkInfoIsCanUse (one indexed read) on all five;
 - login: express login at bcrypt cost 12, against the bound one core gives (1 / one check's time,
   timed on the server's core right after each round's logins, so both see that core as it is; logins
   run for twice --seconds: at three or so a second, a shorter run counts them in steps of a tenth);
 - an authenticated read: cloud_user userinfo/get (the app's secret, the JWT, its session, the user's
-  profile) on the facade and the hand-written aiohttp handler;
+  profile) on the facade, both ways, and both hand-written aiohttp handlers;
 - a cheap read's p99, probed every 20 ms, while wrk drives logins, against the same probe idle.
 
 Besides requests per second it reports each server's CPU time per request (all its threads, from
 /proc): on a machine shared with other work, req/s moves with what else runs on the core, while
-the CPU a request costs barely does. On a dedicated core the two say the same thing.
+the CPU a request costs barely does. On a dedicated core the two say the same thing. A refused or
+failed answer does not stop the run: non-2xx answers and socket errors wrk reports are counted per
+server and printed beside its figures.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -34,13 +39,19 @@ from pathlib import Path
 import aiohttp
 from harness import ROOT, bench, dialects, table
 from tests.clients import register
-from throughput import LOGIN_LUA, USERS, wrk
+from throughput import LOGIN_LUA, USERS, wrk_output
 
 CHEAP = "/express/login/api/checkInfoIsCanUse/v1?type=userName&info=nobody"
 PROFILE = "/api/cloud_user/userinfo/get"
 JWT_KEY = "bench-" + "k" * 40  # given to the facade and the baseline alike
 FREE = '{"code":0,"msg":"success","userMsg":"恭喜该用户名可以使用","data":null}'
 SERVER_CORE, LOAD_CORE = "0", "1"
+ON, OFF, LOGGING, MINIMAL, FASTAPI = ("facade, access log on", "facade, access log off", "aiohttp, logging",
+                                      "aiohttp, minimal", "FastAPI adapter")
+AUTHED = (ON, OFF, LOGGING, MINIMAL)
+# (workload, facade, baseline, goal): the ratios the engine is held to
+GOALS = [("cheap", OFF, MINIMAL, 0.8), ("cheap", ON, LOGGING, 1.0), ("cheap", ON, FASTAPI, 1.5),
+         ("cheap", OFF, FASTAPI, 1.5), ("authenticated", OFF, MINIMAL, 0.8), ("authenticated", ON, LOGGING, 0.8)]
 
 
 class Pinned:
@@ -73,18 +84,27 @@ class Pinned:
         self.log.close()
 
 
+def refusals(out: str) -> int:
+    """Non-2xx answers, socket errors, and answers a script counted as failed, in wrk's output."""
+    counted = re.findall(r"Non-2xx or 3xx responses: (\d+)|answers ok \d+ failed (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return sum(int(a or b) for a, b in counted) + (sum(map(int, sockets.groups())) if sockets else 0)
+
+
 def pinned_wrk(url: str, seconds: int, connections: int, script: str | None = None,
-               headers: dict[str, str] | None = None) -> tuple[float, str]:
-    return wrk(url, seconds, connections, script, core=LOAD_CORE, headers=headers)
+               headers: dict[str, str] | None = None) -> tuple[float, int]:
+    """req/s and refusals over one wrk run on the load core."""
+    out = wrk_output(url, seconds, connections, script, core=LOAD_CORE, headers=headers)
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), refusals(out)
 
 
 def measured_read(server: Pinned, seconds: int, path: str = CHEAP,
-                  headers: dict[str, str] | None = None) -> tuple[float, float]:
-    """req/s, and the server's CPU microseconds per request, over one wrk run."""
+                  headers: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """req/s, the server's CPU microseconds per request, and refusals, over one wrk run."""
     pinned_wrk(server.base + path, 1, 32, headers=headers)  # warm up
     before = server.cpu_seconds()
-    rate = pinned_wrk(server.base + path, seconds, 32, headers=headers)[0]
-    return rate, (server.cpu_seconds() - before) / (rate * seconds) * 1e6
+    rate, refused = pinned_wrk(server.base + path, seconds, 32, headers=headers)
+    return rate, (server.cpu_seconds() - before) / (max(rate, 1e-9) * seconds) * 1e6, refused
 
 
 async def cloud_user_token(base: str, outbox: Path, pair) -> dict[str, str]:
@@ -101,10 +121,10 @@ async def body_of(base: str, path: str, headers: dict[str, str]) -> str:
         return await response.text()
 
 
-def facade_command(url: str, port: int, rounds: int, outbox: Path) -> list[str]:
+def facade_command(url: str, port: int, rounds: int, outbox: Path, level: str = "INFO") -> list[str]:
     return [sys.executable, "-m", "facade", "serve", "--config", str(ROOT / "config.yaml"),
             "--port", str(port), "--set", f"storage.url={url}", "--set", f"security.bcrypt_rounds={rounds}",
-            "--set", "logging.level=INFO", "--set", "security.max_concurrent_hashes=1",
+            "--set", f"logging.level={level}", "--set", "security.max_concurrent_hashes=1",
             "--set", f"security.jwt_secret={JWT_KEY}", "--set", f"notify.outbox={outbox}",
             "--set", f"admin.listen=unix:{outbox.parent / 'admin.sock'}"]  # no port to collide with another run
 
@@ -156,51 +176,63 @@ async def main(args: argparse.Namespace) -> None:
             cloud = await cloud_user_token(server.base, lab.outbox, lab.add_app())
             profile = await body_of(server.base, PROFILE, cloud)
         db = lab.folder / "facade.db"
-        servers = {"facade": lambda p: facade_command(lab.url, p, 12, lab.outbox),
-                   "aiohttp handler": lambda p: baseline_command("aiohttp", db, p),
-                   "FastAPI adapter": lambda p: baseline_command("fastapi", db, p)}
-        reads: dict[str, list[float]] = {name: [] for name in servers}
-        costs: dict[str, list[float]] = {name: [] for name in servers}
-        authed: dict[str, list[tuple[float, float]]] = {"facade": [], "aiohttp handler": []}
+        servers = {ON: lambda p: facade_command(lab.url, p, 12, lab.outbox),
+                   OFF: lambda p: facade_command(lab.url, p, 12, lab.outbox, "WARNING"),
+                   LOGGING: lambda p: baseline_command("aiohttp", db, p),
+                   MINIMAL: lambda p: baseline_command("aiohttp-minimal", db, p),
+                   FASTAPI: lambda p: baseline_command("fastapi", db, p)}
+        runs: dict[str, dict[str, list[tuple[float, float]]]] = {"cheap": {n: [] for n in servers},
+                                                                 "authenticated": {n: [] for n in AUTHED}}
+        refused = {name: 0 for name in servers}
         logins, bounds, idle, storm = [], [], [], []
         for round_ in range(args.rounds):
-            order = list(servers)[round_ % 3:] + list(servers)[:round_ % 3]
-            for name in order:
+            shift = round_ % len(servers)
+            for name in list(servers)[shift:] + list(servers)[:shift]:
                 port += 1
                 async with Pinned(servers[name](port), lab.folder, port) as server:
-                    rate, cost = measured_read(server, args.seconds)
-                    reads[name].append(rate)
-                    costs[name].append(cost)
-                    if name in authed:
+                    *figures, count = measured_read(server, args.seconds)
+                    runs["cheap"][name].append(tuple(figures))
+                    refused[name] += count
+                    if name in AUTHED:
                         assert await body_of(server.base, PROFILE, cloud) == profile, name
-                        authed[name].append(measured_read(server, args.seconds, PROFILE, cloud))
-                    if name == "facade":
+                        *figures, count = measured_read(server, args.seconds, PROFILE, cloud)
+                        runs["authenticated"][name].append(tuple(figures))
+                        refused[name] += count
+                    if name == ON:
                         idle.append(await probe(server.base, args.seconds / 2))
                         load = asyncio.to_thread(pinned_wrk, server.base + "/express/login/api/login/v1",
                                                  2 * args.seconds, 16, lua.name)
                         during = asyncio.create_task(probe(server.base, 2 * args.seconds - 1))
-                        logins.append((await load)[0])
+                        rate, count = await load
+                        logins.append(rate)
+                        refused[name] += count
                         storm.append(await during)
                         bounds.append(1 / verify_seconds())
         os.unlink(lua.name)
+    report(args, runs, refused)
     bound = statistics.median(bounds)
-    read = {name: statistics.median(rates) for name, rates in reads.items()}
-    cost = {name: statistics.median(spent) for name, spent in costs.items()}
-    rows = [[name, f"{rate:.0f}", f"{rate / read['aiohttp handler']:.2f}x", f"{rate / read['FastAPI adapter']:.2f}x",
-             f"{cost[name]:.0f}", f"{cost['aiohttp handler'] / cost[name]:.2f}x",
-             f"{cost['FastAPI adapter'] / cost[name]:.2f}x"] for name, rate in read.items()]
-    print(f"cheap read (median of {args.rounds} rounds; server on core {SERVER_CORE}, wrk on core {LOAD_CORE})")
-    table(rows, ["server", "req/s", "vs aiohttp", "vs FastAPI", "CPU us/req", "vs aiohttp", "vs FastAPI"])
-    auth = {name: (statistics.median(r for r, _ in runs), statistics.median(c for _, c in runs))
-            for name, runs in authed.items()}
-    print("\nauthenticated read, cloud_user userinfo/get")
-    table([[name, f"{rate:.0f}", f"{rate / auth['aiohttp handler'][0]:.2f}x", f"{spent:.0f}",
-            f"{auth['aiohttp handler'][1] / spent:.2f}x"] for name, (rate, spent) in auth.items()],
-          ["server", "req/s", "vs aiohttp", "CPU us/req", "vs aiohttp"])
     login = statistics.median(logins)
     print(f"\nlogin at cost 12: {login:.2f}/s, bound {bound:.2f}/s (one core / one check), {login / bound:.2f}x")
     print(f"cheap read p99 idle {statistics.median(idle):.1f} ms, during logins {statistics.median(storm):.1f} ms "
           f"({statistics.median(storm) / statistics.median(idle):.1f}x)")
+
+
+def report(args: argparse.Namespace, runs: dict[str, dict[str, list[tuple[float, float]]]],
+           refused: dict[str, int]) -> None:
+    """Each workload's medians per server, then the ratios the goals name."""
+    medians = {workload: {name: (statistics.median(r for r, _ in got), statistics.median(c for _, c in got))
+                          for name, got in servers.items()} for workload, servers in runs.items()}
+    print(f"median of {args.rounds} rounds of {args.seconds} s; server on core {SERVER_CORE}, wrk on core {LOAD_CORE}")
+    rows = [[name, f"{medians['cheap'][name][0]:.0f}", f"{medians['cheap'][name][1]:.0f}",
+             *([f"{medians['authenticated'][name][0]:.0f}", f"{medians['authenticated'][name][1]:.0f}"]
+               if name in AUTHED else ["-", "-"]), refused[name]] for name in refused]
+    table(rows, ["server", "cheap req/s", "cheap CPU us/req", "authed req/s", "authed CPU us/req", "refused"])
+    print("\nratios (facade / baseline; for CPU, baseline's us / facade's us: above 1 is the facade cheaper)")
+    ratios = []
+    for workload, ours, theirs, goal in GOALS:
+        (rate, cost), (base_rate, base_cost) = medians[workload][ours], medians[workload][theirs]
+        ratios.append([workload, ours, theirs, f"{rate / base_rate:.2f}x", f"{base_cost / cost:.2f}x", f">= {goal}x"])
+    table(ratios, ["read", "facade", "vs", "req/s", "CPU", "goal"])
 
 
 if __name__ == "__main__":

@@ -36,9 +36,9 @@ end
 """ % USERS
 
 
-def wrk(url: str, seconds: int, connections: int, script: str | None = None,
-        core: str | None = None, headers: dict[str, str] | None = None) -> tuple[float, str]:
-    """Requests per second, and wrk's p99 latency; wrk pinned to ``core`` when given."""
+def wrk_output(url: str, seconds: int, connections: int, script: str | None = None,
+               core: str | None = None, headers: dict[str, str] | None = None) -> str:
+    """What wrk prints for one run; wrk pinned to ``core`` when given."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", url]
     for name, value in (headers or {}).items():
         command[1:1] = ["-H", f"{name}: {value}"]
@@ -46,7 +46,13 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None,
         command[1:1] = ["-s", script]
     if core is not None:
         command[:0] = ["taskset", "-c", core]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None,
+        core: str | None = None, headers: dict[str, str] | None = None) -> tuple[float, str]:
+    """Requests per second, and wrk's p99 latency; any failed answer stops the run."""
+    out = wrk_output(url, seconds, connections, script, core, headers)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+(\S+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
