@@ -274,3 +274,20 @@ async def test_every_outcome_a_route_may_answer_has_its_example(admin, name):
                 status, body, _ = dialect.failure_body(OUTCOMES[outcome_id], None if shared and route.conditions
                                                        else route, EXAMPLE_FACTS)
                 assert found == (str(status), body), f"{route.label}: {outcome_id}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+async def test_a_route_that_sets_a_cookie_documents_set_cookie_on_its_success(admin, name):
+    """Clients that keep a session or a flow in a cookie learn it from the document: every route that
+    issues or clears one says Set-Cookie, naming the cookie."""
+    dialect = BY_NAME[name]
+    document = await fetched(admin, name)
+    session = dialect.session.cookie["name"] if dialect.session and dialect.session.cookie else None
+    flow = dialect.flow_cookie["name"] if dialect.flow_cookie else None
+    for route in dialect.routes:
+        wanted = {n for n, sets in ((session, route.cookie), (flow, route.flow)) if n and sets}
+        for method, path in route.served():
+            operation = document["paths"][openapi_path(path)][method.lower()]
+            said = " ".join(r.get("headers", {}).get("Set-Cookie", {}).get("description", "")
+                            for r in operation["responses"].values())
+            assert {n for n in filter(None, (session, flow)) if n in said} >= wanted, route.label
