@@ -1,6 +1,6 @@
 """Opens the store a ``storage.url`` names; the scheme picks the backend.
 
-Backends implement the ports the core declares (facade/core/ports.py);
+Backends implement the ports the core declares (facade/core/ports/);
 nothing above this package knows SQL, nor a driver: a driver's error leaves
 a unit of work as the core's StoreFault (facade/store/faults.py).
 """
