@@ -28,7 +28,9 @@ from facade.core.service import UserCore
 from facade.dialect.reference import operations_text
 from facade.dialect.loader import MappingError
 from facade.importing import description as descriptions
-from facade.importing.run import Importer, ImportStopped, Progress, Report
+from facade.importing.decisions import ImportStopped
+from facade.importing.report import Progress, Report
+from facade.importing.run import Importer
 from facade.importing.run import check as check_import
 from facade.importing.sources import SourceError
 from facade.store import StoreUnavailable

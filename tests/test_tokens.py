@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from facade.dialect.loader import _mapping_schema
+from facade.dialect.loading.read import mapping_schema
 from facade.dialect.tokens import FORMS
 from tests.cloud import PHONE, Cloud, fail, ok
 
@@ -89,7 +89,7 @@ async def test_a_configured_key_is_used(start, rows):
 
 
 def test_every_token_form_a_mapping_may_name_has_a_codec():
-    declared = _mapping_schema()["properties"]["session"]["properties"]["token"]["enum"]
+    declared = mapping_schema()["properties"]["session"]["properties"]["token"]["enum"]
     assert sorted(declared) == sorted(FORMS)
 
 

@@ -29,11 +29,9 @@ from facade.core.ports import Store
 from facade.core.profiles import Profiles
 from facade.core.recovery import Recovery
 from facade.core.registration import Registration
-from facade.core.sessions import Holder, token_hash
 from facade.core.throttle import LoginThrottle
 from facade.core.verification import Verification
 
-__all__ = ["UserCore", "Holder", "token_hash"]  # the last two: for callers that import them from here
 
 # An outcome an operation did not declare is a bug in its declaration (the loader trusts them): logged
 # always, and fatal where FACADE_STRICT_OUTCOMES=1 (the tests), so the suite proves the declarations.

@@ -19,11 +19,8 @@ from facade.dialect.loading.failures import FILE_LEVEL, MappingError, RouteError
 from facade.dialect.loading.one_or_many import as_tuple
 from facade.dialect.loading.outcomes import outcome_table
 from facade.dialect.loading.read import Reader
-from facade.dialect.loading.read import mapping_schema as _mapping_schema
 from facade.dialect.loading.response_schemas import ResponseSchemas
 from facade.dialect.loading.routes import RouteBuilder
-
-__all__ = ["FILE_LEVEL", "MappingError", "load_dialects", "_mapping_schema"]
 
 
 def load_dialects(directory: Path, signatures: dict[str, Signature], *,

@@ -17,9 +17,9 @@ from typing import AsyncIterator, Callable, Iterable, Iterator
 from facade.core import ids
 from facade.core.apps import Apps
 from facade.core.ports import NewSession, Store, Work
-from facade.core.service import token_hash
+from facade.core.sessions import token_hash
 from facade.importing import sources
-from facade.importing.decisions import ImportStopped, run_id
+from facade.importing.decisions import run_id
 from facade.importing.description import Description, Sessions, Users
 from facade.importing.report import Progress, Report, Summary
 from facade.importing.rows import Candidate, RowError, candidate
@@ -27,7 +27,6 @@ from facade.importing.values import Row
 from facade.importing.writing import UsersBatch
 
 # What the command uses: the run, its output, and the stop on_conflict: fail makes.
-__all__ = ["BATCH", "Importer", "ImportStopped", "Progress", "Report", "Summary", "check", "convert"]
 
 # Rows per batch (one transaction): small enough that a batch's rows, accounts and decisions stay in the
 # processor's cache between being made and being written. A million express users took 51 s in batches of
